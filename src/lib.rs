@@ -1,0 +1,12 @@
+//! zkmnist: prove in zero knowledge that a hidden 28x28 image is classified as digit `d` by a
+//! published quantized CNN.
+//!
+//! The pipeline, one module per stage: [`data`] (datasets) -> [`train`] (float training and
+//! quantization) -> [`model`] (the integer spec and its exact reference) -> [`preprocess`]
+//! (any picture to an MNIST-style 28x28 image).
+#![deny(missing_docs)]
+
+pub mod data;
+pub mod model;
+pub mod preprocess;
+pub mod train;

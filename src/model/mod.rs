@@ -1,0 +1,7 @@
+//! The quantized model: its typed spec and the exact integer reference that defines it.
+
+pub mod reference;
+pub mod spec;
+
+pub use reference::{LayerBounds, Trace, bounds, forward};
+pub use spec::{ModelError, ModelSpec};
