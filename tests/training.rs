@@ -1,0 +1,69 @@
+//! Training is deterministic per seed, and quantization keeps the float model's predictions.
+
+mod common;
+
+use zkmnist::data::Split;
+use zkmnist::train::{self, TrainConfig, quantize};
+
+fn quick(seed: u64) -> TrainConfig {
+    let mut cfg = TrainConfig::standard(seed);
+    cfg.epochs = 2;
+    cfg
+}
+
+#[test]
+fn same_seed_same_model_other_seed_other_model() {
+    let all = common::npm_digits(Split::Train);
+    let small = train::subset(&all, 1500, 7);
+    let holdout = train::subset(&common::npm_digits(Split::Holdout), 200, 7);
+    let a = train::train(&quick(5), &small, &holdout, |_| {}).unwrap();
+    let b = train::train(&quick(5), &small, &holdout, |_| {}).unwrap();
+    let c = train::train(&quick(6), &small, &holdout, |_| {}).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.to_json().unwrap(), b.to_json().unwrap());
+    assert_ne!(a.content_hash, c.content_hash);
+}
+
+#[test]
+fn quantized_model_agrees_with_float_model() {
+    let train_set = train::subset(&common::npm_digits(Split::Train), 4000, 1);
+    let holdout = common::npm_digits(Split::Holdout);
+    let mut cfg = TrainConfig::standard(3);
+    cfg.epochs = 4;
+    let net = train::train_float(&cfg, &train_set, &holdout, |_| {}).unwrap();
+    let report = zkmnist::model::spec::TrainingReport {
+        seed: 3,
+        epochs: 4,
+        train_samples: train_set.len(),
+        holdout_samples: holdout.len(),
+        float_holdout_accuracy: 0.0,
+        quantized_holdout_accuracy: 0.0,
+    };
+    let spec = quantize::quantize(&net, &train::subset(&train_set, 1000, 2), report).unwrap();
+    let mut agree = 0;
+    for img in &holdout.images {
+        let f = net.predict(&quantize::to_float(img));
+        let q = zkmnist::model::forward(&spec, img).unwrap().digit;
+        agree += usize::from(f == q);
+    }
+    let rate = agree as f64 / holdout.len() as f64;
+    assert!(
+        rate >= 0.98,
+        "quantized and float predictions agree on {rate:.4} of held-out digits"
+    );
+}
+
+#[test]
+fn committed_model_lost_little_to_quantization() {
+    let spec = zkmnist::model::ModelSpec::embedded().unwrap();
+    let t = &spec.training;
+    assert!(
+        t.quantized_holdout_accuracy >= t.float_holdout_accuracy - 0.005,
+        "{t:?}"
+    );
+    // The committed report matches what the committed weights actually do on the held-out split.
+    let holdout = common::npm_digits(Split::Holdout);
+    let correct = quantize::count_correct(&spec, &holdout).unwrap();
+    assert_eq!(t.holdout_samples, holdout.len());
+    assert!((correct as f64 / holdout.len() as f64 - t.quantized_holdout_accuracy).abs() < 1e-9);
+}
