@@ -6,7 +6,10 @@
 //! (any picture to an MNIST-style 28x28 image).
 #![deny(missing_docs)]
 
+pub mod circuit;
+pub mod commitment;
 pub mod data;
+pub mod field;
 pub mod model;
 pub mod preprocess;
 pub mod train;

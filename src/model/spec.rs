@@ -95,7 +95,13 @@ pub struct Requant {
 impl Requant {
     /// Applies the requantization to one accumulator.
     pub fn apply(&self, acc: i64) -> i64 {
-        self.round_shift(acc).clamp(0, self.max)
+        self.activate(self.round_shift(acc))
+    }
+
+    /// The fused ReLU and clamp applied to a rounded quotient (this also fills the circuit's
+    /// activation table).
+    pub fn activate(&self, q: i64) -> i64 {
+        q.clamp(0, self.max)
     }
 
     /// The rounded quotient before the clamp: `floor((acc + 2^(shift-1)) / 2^shift)`.
