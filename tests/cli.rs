@@ -161,3 +161,131 @@ fn info_reports_size_and_bounds() {
     assert!(out.contains("multiply-accumulates per image: "), "{out}");
     assert!(out.contains("acc in ["), "{out}");
 }
+
+#[test]
+fn setup_prove_verify_open_and_rejections() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let keys = d("keys");
+    let o = zkmnist(&["setup", "--out", &keys]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("dev-insecure"),
+        "the dev setup must say it is insecure"
+    );
+    assert!(stdout(&o).contains("vk_digest: 0x"));
+
+    let image = common::fixture(3);
+    let o = zkmnist(&[
+        "prove",
+        "--image",
+        image.to_str().unwrap(),
+        "--context",
+        "0xc0ffee",
+        "--out",
+        &d("proof.json"),
+        "--opening",
+        &d("opening.json"),
+        "--keys",
+        &keys,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.lines().any(|l| l == "digit: 3"), "{out}");
+    assert!(
+        out.contains("image_commitment: 0x") && out.contains(" bytes, proved in "),
+        "{out}"
+    );
+    assert!(stderr(&o).contains("WARNING: dev-insecure"));
+
+    let o = zkmnist(&["verify", &d("proof.json"), "--keys", &keys]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().next(), Some("valid"));
+    assert!(stdout(&o).contains("digit: 3") && stdout(&o).contains("setup: dev-insecure"));
+
+    let o = zkmnist(&["open", &d("proof.json"), &d("opening.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("opening matches") && stdout(&o).contains("digit: 3"));
+
+    let text = std::fs::read_to_string(d("proof.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // A flipped proof byte.
+    let proof = json["proof"].as_str().unwrap().to_string();
+    let flipped = format!(
+        "{}{}{}",
+        &proof[..100],
+        if &proof[100..101] == "0" { "1" } else { "0" },
+        &proof[101..]
+    );
+    let write = |name: &str, v: &serde_json::Value| {
+        std::fs::write(d(name), serde_json::to_string(v).unwrap()).unwrap();
+        d(name)
+    };
+    let mut bad = json.clone();
+    bad["proof"] = flipped.into();
+    assert_clean_failure(
+        &zkmnist(&["verify", &write("bad1.json", &bad), "--keys", &keys]),
+        "the proof is invalid",
+    );
+    // Another digit, consistently in both fields.
+    let mut bad = json.clone();
+    bad["digit"] = 5.into();
+    bad["public_inputs"][1] = format!("0x{:064x}", 5).into();
+    assert_clean_failure(
+        &zkmnist(&["verify", &write("bad2.json", &bad), "--keys", &keys]),
+        "the proof is invalid",
+    );
+    // Another context.
+    let mut bad = json.clone();
+    bad["public_inputs"][2] = format!("0x{:064x}", 1).into();
+    assert_clean_failure(
+        &zkmnist(&["verify", &write("bad3.json", &bad), "--keys", &keys]),
+        "the proof is invalid",
+    );
+    // Inconsistent digit fields, wrong version, not JSON, bad hex.
+    let mut bad = json.clone();
+    bad["digit"] = 4.into();
+    assert_clean_failure(
+        &zkmnist(&["verify", &write("bad4.json", &bad), "--keys", &keys]),
+        "does not match public_inputs[1]",
+    );
+    let mut bad = json.clone();
+    bad["format"] = "zkmnist-proof/2".into();
+    assert_clean_failure(
+        &zkmnist(&["verify", &write("bad5.json", &bad), "--keys", &keys]),
+        "zkmnist-proof/2",
+    );
+    std::fs::write(d("bad6.json"), "{not json").unwrap();
+    assert_clean_failure(
+        &zkmnist(&["verify", &d("bad6.json"), "--keys", &keys]),
+        "not a zkmnist proof file",
+    );
+    let mut bad = json.clone();
+    bad["proof"] = "0xzz".into();
+    assert_clean_failure(
+        &zkmnist(&["verify", &write("bad7.json", &bad), "--keys", &keys]),
+        "proof: not hex",
+    );
+    // No keys.
+    assert_clean_failure(
+        &zkmnist(&["verify", &d("proof.json"), "--keys", &d("nokeys")]),
+        "run `zkmnist setup` first",
+    );
+    // An opening of another image.
+    let o = zkmnist(&[
+        "prove",
+        "--image",
+        common::fixture(4).to_str().unwrap(),
+        "--out",
+        &d("proof4.json"),
+        "--opening",
+        &d("opening4.json"),
+        "--keys",
+        &keys,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_clean_failure(
+        &zkmnist(&["open", &d("proof.json"), &d("opening4.json")]),
+        "the proof commits to",
+    );
+}

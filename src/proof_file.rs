@@ -1,0 +1,227 @@
+//! The proof file (`zkmnist-proof/1`, the interface other tools and the page use) and the
+//! opening file (`zkmnist-opening/1`, the private salt and pixels, kept apart).
+//!
+//! ```json
+//! {"format": "zkmnist-proof/1", "vk_digest": "0x..", "setup": "dev-insecure" | "ptau:<hash>",
+//!  "digit": 7, "public_inputs": ["0x<commitment>", "0x<digit>", "0x<context>"],
+//!  "proof": "0x..", "calldata": "0x.."}
+//! ```
+//!
+//! Field elements are 32-byte big-endian hex. `calldata` (the bytes the Solidity verifier
+//! takes) is optional until the Solidity verifier exists.
+
+use crate::circuit::PUBLIC_INPUTS;
+use crate::commitment;
+use crate::field::{from_hex, to_hex};
+use crate::model::spec::IMAGE_PIXELS;
+use halo2curves::bn256::Fr;
+use halo2curves::ff::Field;
+use serde::{Deserialize, Serialize};
+
+/// Format tag of proof files.
+pub const PROOF_FORMAT: &str = "zkmnist-proof/1";
+/// Format tag of opening files.
+pub const OPENING_FORMAT: &str = "zkmnist-opening/1";
+
+/// A malformed proof or opening file.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Not JSON of the expected shape.
+    #[error("not a zkmnist {what} file: {reason}")]
+    Json {
+        /// "proof" or "opening".
+        what: &'static str,
+        /// serde's message.
+        reason: String,
+    },
+    /// A version this build does not read.
+    #[error("{what} file format is {found:?}, this build reads {expected:?}")]
+    Format {
+        /// "proof" or "opening".
+        what: &'static str,
+        /// The tag found.
+        found: String,
+        /// The tag expected.
+        expected: &'static str,
+    },
+    /// A field's value is wrong.
+    #[error("{field}: {reason}")]
+    Field {
+        /// The JSON field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// A proof file as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofFile {
+    /// [`PROOF_FORMAT`].
+    pub format: String,
+    /// Digest of the verifying key the proof is for.
+    pub vk_digest: String,
+    /// Which trusted setup the keys come from.
+    pub setup: String,
+    /// The proven digit (also `public_inputs[1]`).
+    pub digit: u8,
+    /// `[image_commitment, digit, context]`.
+    pub public_inputs: Vec<String>,
+    /// The proof bytes.
+    pub proof: String,
+    /// Public inputs then proof, as the Solidity verifier takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calldata: Option<String>,
+}
+
+/// A proof file whose fields are all well-formed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedProof {
+    /// `[image_commitment, digit, context]`.
+    pub public_inputs: [Fr; PUBLIC_INPUTS],
+    /// The digit.
+    pub digit: u8,
+    /// The proof bytes.
+    pub proof: Vec<u8>,
+    /// The setup label.
+    pub setup: String,
+    /// The verifying-key digest.
+    pub vk_digest: String,
+}
+
+fn field_err(field: &'static str) -> impl Fn(String) -> FileError {
+    move |reason| FileError::Field { field, reason }
+}
+
+/// `0x`-prefixed hex bytes.
+fn parse_bytes(field: &'static str, s: &str) -> Result<Vec<u8>, FileError> {
+    let digits = s
+        .strip_prefix("0x")
+        .ok_or_else(|| field_err(field)("must start with 0x".into()))?;
+    hex::decode(digits).map_err(|e| field_err(field)(format!("not hex: {e}")))
+}
+
+impl ProofFile {
+    /// Builds the file for a proof.
+    pub fn new(
+        vk_digest: String,
+        setup: String,
+        public_inputs: &[Fr; PUBLIC_INPUTS],
+        digit: u8,
+        proof: &[u8],
+    ) -> Self {
+        ProofFile {
+            format: PROOF_FORMAT.into(),
+            vk_digest,
+            setup,
+            digit,
+            public_inputs: public_inputs.iter().map(to_hex).collect(),
+            proof: format!("0x{}", hex::encode(proof)),
+            calldata: None,
+        }
+    }
+
+    /// Parses and checks a proof file's text.
+    pub fn parse(text: &str) -> Result<ParsedProof, FileError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FileError::Json {
+            what: "proof",
+            reason: e.to_string(),
+        })?;
+        // Check the version first, so a future format gets a version error, not a shape error.
+        let found = value
+            .get("format")
+            .and_then(|f| f.as_str())
+            .unwrap_or_default();
+        if found != PROOF_FORMAT {
+            return Err(FileError::Format {
+                what: "proof",
+                found: found.into(),
+                expected: PROOF_FORMAT,
+            });
+        }
+        let file: ProofFile = serde_json::from_value(value).map_err(|e| FileError::Json {
+            what: "proof",
+            reason: e.to_string(),
+        })?;
+        if file.public_inputs.len() != PUBLIC_INPUTS {
+            return Err(field_err("public_inputs")(format!(
+                "{} values, expected {PUBLIC_INPUTS} (image_commitment, digit, context)",
+                file.public_inputs.len()
+            )));
+        }
+        let mut public_inputs = [Fr::ZERO; PUBLIC_INPUTS];
+        for (slot, s) in public_inputs.iter_mut().zip(&file.public_inputs) {
+            *slot = from_hex(s).map_err(field_err("public_inputs"))?;
+        }
+        if file.digit > 9 || public_inputs[1] != Fr::from(u64::from(file.digit)) {
+            return Err(field_err("digit")(format!(
+                "{} does not match public_inputs[1] = {}",
+                file.digit, file.public_inputs[1]
+            )));
+        }
+        let proof = parse_bytes("proof", &file.proof)?;
+        if proof.is_empty() {
+            return Err(field_err("proof")("is empty".into()));
+        }
+        from_hex(&file.vk_digest).map_err(field_err("vk_digest"))?;
+        Ok(ParsedProof {
+            public_inputs,
+            digit: file.digit,
+            proof,
+            setup: file.setup,
+            vk_digest: file.vk_digest,
+        })
+    }
+}
+
+/// The private opening of a commitment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningFile {
+    /// [`OPENING_FORMAT`].
+    pub format: String,
+    /// The commitment this opens.
+    pub image_commitment: String,
+    /// The salt.
+    pub salt: String,
+    /// The 784 pixels, row-major, as hex.
+    pub pixels: String,
+}
+
+impl OpeningFile {
+    /// Builds the opening of `pixels` with `salt`.
+    pub fn new(pixels: &[u8; IMAGE_PIXELS], salt: Fr) -> Self {
+        OpeningFile {
+            format: OPENING_FORMAT.into(),
+            image_commitment: to_hex(&commitment::commit(pixels, salt)),
+            salt: to_hex(&salt),
+            pixels: format!("0x{}", hex::encode(pixels)),
+        }
+    }
+
+    /// Parses an opening; returns the pixels and salt after checking they hash to the
+    /// commitment the file states.
+    pub fn parse(text: &str) -> Result<([u8; IMAGE_PIXELS], Fr, Fr), FileError> {
+        let file: OpeningFile = serde_json::from_str(text).map_err(|e| FileError::Json {
+            what: "opening",
+            reason: e.to_string(),
+        })?;
+        if file.format != OPENING_FORMAT {
+            return Err(FileError::Format {
+                what: "opening",
+                found: file.format,
+                expected: OPENING_FORMAT,
+            });
+        }
+        let pixels: [u8; IMAGE_PIXELS] =
+            parse_bytes("pixels", &file.pixels)?
+                .try_into()
+                .map_err(|v: Vec<u8>| {
+                    field_err("pixels")(format!("{} bytes, expected {IMAGE_PIXELS}", v.len()))
+                })?;
+        let salt = from_hex(&file.salt).map_err(field_err("salt"))?;
+        let stated = from_hex(&file.image_commitment).map_err(field_err("image_commitment"))?;
+        Ok((pixels, salt, stated))
+    }
+}

@@ -1,0 +1,266 @@
+//! Keys on disk (`zkmnist setup` writes them, `prove` and `verify` read them) and the pinned
+//! verifying-key digests in `circuits/pinned.json`.
+//!
+//! A key directory holds `params.bin` (KZG parameters), `vk.bin`, `pk.bin` and `keys.json`,
+//! which records the setup, the verifying-key digest, the model and a SHA-256 of every file.
+//! Files are checked against those hashes before they are parsed, so a corrupted or swapped
+//! file is reported as such rather than misread.
+
+use super::{ProverError, vk_digest};
+use crate::circuit::ZkmnistCircuit;
+use halo2_proofs::SerdeFormat;
+use halo2_proofs::plonk::{ProvingKey, VerifyingKey};
+use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use halo2curves::bn256::{Bn256, G1Affine};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Format tag of `keys.json`.
+pub const KEYS_FORMAT: &str = "zkmnist-keys/1";
+/// Format tag of `circuits/pinned.json`.
+pub const PINNED_FORMAT: &str = "zkmnist-pinned/1";
+const FORMAT: SerdeFormat = SerdeFormat::RawBytes;
+
+/// `keys.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysManifest {
+    /// Must be [`KEYS_FORMAT`].
+    pub format: String,
+    /// `dev-insecure` or `ptau:<blake2b of the ceremony file>`.
+    pub setup: String,
+    /// log2 of the domain size.
+    pub k: u32,
+    /// Digest of `vk.bin`'s key.
+    pub vk_digest: String,
+    /// Content hash of the model the keys were made for.
+    pub model: String,
+    /// SHA-256 (hex) of each file of the directory.
+    pub files: BTreeMap<String, String>,
+}
+
+/// One pinned verifying key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedKey {
+    /// The setup the key was made with.
+    pub setup: String,
+    /// Its digest.
+    pub vk_digest: String,
+}
+
+/// `circuits/pinned.json`: the verifying keys this build accepts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pinned {
+    /// Must be [`PINNED_FORMAT`].
+    pub format: String,
+    /// Content hash of the model.
+    pub model: String,
+    /// log2 of the domain size.
+    pub k: u32,
+    /// Accepted keys, one per setup.
+    pub keys: Vec<PinnedKey>,
+}
+
+impl Pinned {
+    /// The pins built into this binary.
+    pub fn embedded() -> Result<Self, ProverError> {
+        let p: Pinned = serde_json::from_str(include_str!("../../circuits/pinned.json"))
+            .map_err(|e| ProverError::Invalid(format!("circuits/pinned.json: {e}")))?;
+        if p.format != PINNED_FORMAT {
+            return Err(ProverError::Invalid(format!(
+                "circuits/pinned.json has format {:?}",
+                p.format
+            )));
+        }
+        Ok(p)
+    }
+
+    /// The pinned digest for a setup, if any.
+    pub fn digest_for(&self, setup: &str) -> Option<&str> {
+        self.keys
+            .iter()
+            .find(|k| k.setup == setup)
+            .map(|k| k.vk_digest.as_str())
+    }
+
+    /// Accepts a verifying key only if it is pinned for its setup.
+    pub fn check(&self, setup: &str, digest: &str) -> Result<(), ProverError> {
+        match self.digest_for(setup) {
+            Some(d) if d == digest => Ok(()),
+            Some(d) => Err(ProverError::Invalid(format!(
+                "verifying key {digest} ({setup}) is not the pinned one ({d}): the circuit or model changed; \
+                 rerun `zkmnist setup` (and `zkmnist setup --pin` if the change is intended)"
+            ))),
+            None => Err(ProverError::Invalid(format!(
+                "no verifying key is pinned for setup {setup:?} in circuits/pinned.json"
+            ))),
+        }
+    }
+}
+
+/// Parameters and verifying key, for verification.
+pub struct VerifierKeys {
+    /// KZG parameters (only the verifier part is used).
+    pub params: ParamsKZG<Bn256>,
+    /// The verifying key.
+    pub vk: VerifyingKey<G1Affine>,
+    /// What `keys.json` says.
+    pub manifest: KeysManifest,
+}
+
+/// Parameters and proving key, for proving.
+pub struct ProverKeys {
+    /// KZG parameters.
+    pub params: ParamsKZG<Bn256>,
+    /// The proving key.
+    pub pk: ProvingKey<G1Affine>,
+    /// What `keys.json` says.
+    pub manifest: KeysManifest,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ProverError + '_ {
+    move |source| ProverError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Writes a key directory and returns its manifest.
+pub fn write(
+    dir: &Path,
+    setup: &str,
+    params: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    pk: &ProvingKey<G1Affine>,
+    model: &str,
+) -> Result<KeysManifest, ProverError> {
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let mut blobs: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut buf = Vec::new();
+    params.write(&mut buf).map_err(io_err(dir))?;
+    blobs.push(("params.bin", buf));
+    blobs.push(("vk.bin", vk.to_bytes(FORMAT)));
+    blobs.push(("pk.bin", pk.to_bytes(FORMAT)));
+    let mut files = BTreeMap::new();
+    for (name, bytes) in &blobs {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(io_err(&path))?;
+        files.insert(name.to_string(), sha256_hex(bytes));
+    }
+    let manifest = KeysManifest {
+        format: KEYS_FORMAT.into(),
+        setup: setup.into(),
+        k: params.k(),
+        vk_digest: vk_digest(vk),
+        model: model.into(),
+        files,
+    };
+    let path = dir.join("keys.json");
+    let json =
+        serde_json::to_string_pretty(&manifest).map_err(|e| ProverError::Invalid(e.to_string()))?;
+    std::fs::write(&path, json + "\n").map_err(io_err(&path))?;
+    Ok(manifest)
+}
+
+/// Reads `keys.json` and checks it belongs to this circuit's model.
+fn manifest(dir: &Path, circuit: &ZkmnistCircuit) -> Result<KeysManifest, ProverError> {
+    let path = dir.join("keys.json");
+    let text = std::fs::read_to_string(&path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ProverError::Invalid(format!(
+                "no keys in {}: run `zkmnist setup` first",
+                dir.display()
+            ))
+        } else {
+            io_err(&path)(source)
+        }
+    })?;
+    let m: KeysManifest = serde_json::from_str(&text).map_err(|e| {
+        ProverError::Invalid(format!(
+            "{} is not a zkmnist keys manifest: {e}",
+            path.display()
+        ))
+    })?;
+    if m.format != KEYS_FORMAT {
+        return Err(ProverError::Invalid(format!(
+            "{} has format {:?}, expected {KEYS_FORMAT:?}",
+            path.display(),
+            m.format
+        )));
+    }
+    if m.model != circuit.spec().content_hash {
+        return Err(ProverError::Invalid(format!(
+            "keys in {} are for model {}, this build's model is {}: rerun `zkmnist setup`",
+            dir.display(),
+            m.model,
+            circuit.spec().content_hash
+        )));
+    }
+    Ok(m)
+}
+
+/// Reads a file of the directory after checking its hash against the manifest.
+fn checked(dir: &Path, m: &KeysManifest, name: &str) -> Result<Vec<u8>, ProverError> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+    let expected = m
+        .files
+        .get(name)
+        .ok_or_else(|| ProverError::Invalid(format!("keys.json lists no hash for {name}")))?;
+    if &sha256_hex(&bytes) != expected {
+        return Err(ProverError::Invalid(format!(
+            "{} is corrupted or was replaced (its SHA-256 differs from keys.json): rerun `zkmnist setup`",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+fn read_params(dir: &Path, m: &KeysManifest) -> Result<ParamsKZG<Bn256>, ProverError> {
+    let bytes = checked(dir, m, "params.bin")?;
+    ParamsKZG::<Bn256>::read(&mut bytes.as_slice()).map_err(io_err(&dir.join("params.bin")))
+}
+
+/// Loads parameters and verifying key.
+pub fn load_verifier(dir: &Path, circuit: &ZkmnistCircuit) -> Result<VerifierKeys, ProverError> {
+    let manifest = manifest(dir, circuit)?;
+    let params = read_params(dir, &manifest)?;
+    let bytes = checked(dir, &manifest, "vk.bin")?;
+    let vk = VerifyingKey::<G1Affine>::read::<_, ZkmnistCircuit>(&mut bytes.as_slice(), FORMAT, ())
+        .map_err(io_err(&dir.join("vk.bin")))?;
+    if vk_digest(&vk) != manifest.vk_digest {
+        return Err(ProverError::Invalid(
+            "vk.bin does not match the digest in keys.json".into(),
+        ));
+    }
+    Ok(VerifierKeys {
+        params,
+        vk,
+        manifest,
+    })
+}
+
+/// Loads parameters and proving key.
+pub fn load_prover(dir: &Path, circuit: &ZkmnistCircuit) -> Result<ProverKeys, ProverError> {
+    let manifest = manifest(dir, circuit)?;
+    let params = read_params(dir, &manifest)?;
+    let bytes = checked(dir, &manifest, "pk.bin")?;
+    let pk = ProvingKey::<G1Affine>::read::<_, ZkmnistCircuit>(&mut bytes.as_slice(), FORMAT, ())
+        .map_err(io_err(&dir.join("pk.bin")))?;
+    if vk_digest(pk.get_vk()) != manifest.vk_digest {
+        return Err(ProverError::Invalid(
+            "pk.bin does not match the digest in keys.json".into(),
+        ));
+    }
+    Ok(ProverKeys {
+        params,
+        pk,
+        manifest,
+    })
+}

@@ -1,0 +1,156 @@
+//! Trusted setup, keys, proving and verifying (KZG over BN254, SHPLONK, EVM transcript).
+//!
+//! The dev setup derives KZG parameters from a fixed public seed. It is INSECURE: whoever knows
+//! the seed knows the toxic waste and can forge a proof of anything. It exists so that tests and
+//! demos run offline; every artifact made with it is labelled `dev-insecure`. A real ceremony's
+//! parameters load through [`load_params`] without touching the circuit.
+
+pub mod keys;
+pub mod transcript;
+
+use crate::circuit::{PUBLIC_INPUTS, Witness, ZkmnistCircuit};
+use crate::field::to_hex;
+use halo2_proofs::plonk::{
+    Error as PlonkError, ProvingKey, VerifyingKey, create_proof, keygen_pk, keygen_vk, verify_proof,
+};
+use halo2_proofs::poly::commitment::{Params, ParamsProver};
+use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
+use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+use halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
+use halo2curves::bn256::{Bn256, Fr, G1Affine};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use std::io::Read;
+use std::path::Path;
+use transcript::EvmTranscript;
+
+/// The public seed of the INSECURE dev setup.
+pub const DEV_SEED: u64 = 0x7a6b_6d6e_6973_7400;
+/// Label of artifacts made with the dev setup.
+pub const DEV_SETUP: &str = "dev-insecure";
+
+/// Errors of setup, proving and verification.
+#[derive(Debug, thiserror::Error)]
+pub enum ProverError {
+    /// A halo2 error.
+    #[error("halo2: {0}")]
+    Halo2(#[from] PlonkError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// Parameters, keys or a proof do not fit.
+    #[error("{0}")]
+    Invalid(String),
+    /// The proof does not verify.
+    #[error("the proof is invalid: {0}")]
+    Rejected(String),
+}
+
+/// INSECURE dev parameters for domain size `2^k`, derived from [`DEV_SEED`].
+pub fn dev_params(k: u32) -> ParamsKZG<Bn256> {
+    ParamsKZG::setup(k, ChaCha20Rng::seed_from_u64(DEV_SEED))
+}
+
+/// Loads KZG parameters from a file in halo2's format (for example imported from a real
+/// ceremony) and shrinks them to `2^k` when they are larger.
+pub fn load_params(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
+    let io = |source| ProverError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
+    let mut params = ParamsKZG::<Bn256>::read(&mut file).map_err(io)?;
+    if params.k() < k {
+        return Err(ProverError::Invalid(format!(
+            "{} holds parameters for 2^{} rows; the circuit needs 2^{k}",
+            path.display(),
+            params.k()
+        )));
+    }
+    if params.k() > k {
+        params.downsize(k);
+    }
+    Ok(params)
+}
+
+/// Verifying and proving keys for the circuit.
+pub fn keygen(
+    params: &ParamsKZG<Bn256>,
+    circuit: &ZkmnistCircuit,
+) -> Result<(VerifyingKey<G1Affine>, ProvingKey<G1Affine>), ProverError> {
+    let vk = keygen_vk(params, circuit)?;
+    let pk = keygen_pk(params, vk.clone(), circuit)?;
+    Ok((vk, pk))
+}
+
+/// The verifying key's digest (halo2's transcript representation of the pinned key: domain,
+/// constraint system, fixed and permutation commitments), as `0x` hex.
+pub fn vk_digest(vk: &VerifyingKey<G1Affine>) -> String {
+    to_hex(&vk.transcript_repr())
+}
+
+/// Proves `witness` with the circuit; returns the proof bytes (EVM transcript encoding).
+pub fn prove(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: &ZkmnistCircuit,
+    witness: Witness,
+) -> Result<Vec<u8>, ProverError> {
+    let publics = witness.public_inputs();
+    let circuit = circuit.with_witness(witness);
+    let mut transcript = EvmTranscript::<Vec<u8>>::init(Vec::new());
+    let rng = ChaCha20Rng::from_rng(rand::rngs::OsRng)
+        .map_err(|e| ProverError::Invalid(format!("no randomness: {e}")))?;
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        params,
+        pk,
+        &[circuit],
+        &[&[&publics]],
+        rng,
+        &mut transcript,
+    )?;
+    Ok(transcript.finalize())
+}
+
+/// Verifies `proof` for the public inputs `[image_commitment, digit, context]`.
+pub fn verify(
+    params: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    publics: &[Fr; PUBLIC_INPUTS],
+    proof: &[u8],
+) -> Result<(), ProverError> {
+    let mut reader = proof;
+    let mut transcript = EvmTranscript::<&mut &[u8]>::init(&mut reader);
+    let strategy = SingleStrategy::new(params.verifier_params());
+    // SingleStrategy runs the final pairing check itself and fails with
+    // ConstraintSystemFailure when it does not hold.
+    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
+        params.verifier_params(),
+        vk,
+        strategy,
+        &[&[publics]],
+        &mut transcript,
+    )
+    .map_err(|e| ProverError::Rejected(e.to_string()))?;
+    drop(transcript);
+    let mut rest = Vec::new();
+    reader
+        .read_to_end(&mut rest)
+        .map_err(|source| ProverError::Io {
+            path: "proof".into(),
+            source,
+        })?;
+    if !rest.is_empty() {
+        return Err(ProverError::Rejected(format!(
+            "{} unexpected bytes after the proof",
+            rest.len()
+        )));
+    }
+    Ok(())
+}

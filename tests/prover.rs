@@ -1,0 +1,184 @@
+//! The real prover: round trip, rejection of tampered proofs and wrong public inputs, keys on
+//! disk, and the pinned verifying key.
+
+mod common;
+
+use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use halo2curves::bn256::{Bn256, Fr};
+use halo2curves::ff::Field;
+use std::sync::{Arc, OnceLock};
+use zkmnist::circuit::{Witness, ZkmnistCircuit};
+use zkmnist::data::Split;
+use zkmnist::model::{self, ModelSpec};
+use zkmnist::prover::{self, DEV_SETUP, keys};
+
+struct Fixture {
+    circuit: ZkmnistCircuit,
+    params: ParamsKZG<Bn256>,
+    vk: halo2_proofs::plonk::VerifyingKey<halo2curves::bn256::G1Affine>,
+    pk: halo2_proofs::plonk::ProvingKey<halo2curves::bn256::G1Affine>,
+    publics: [Fr; 3],
+    proof: Vec<u8>,
+}
+
+/// One dev setup and one proof, shared by the tests of this file.
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let circuit = ZkmnistCircuit::new(Arc::new(ModelSpec::embedded().unwrap())).unwrap();
+        let params = prover::dev_params(circuit.dimensions().unwrap().k);
+        let (vk, pk) = prover::keygen(&params, &circuit).unwrap();
+        let pixels = common::npm_digits(Split::Holdout).images[7];
+        let w = Witness {
+            pixels,
+            salt: Fr::from(99),
+            context: Fr::from(0xabcdef),
+            trace: model::forward(circuit.spec(), &pixels).unwrap(),
+        };
+        let publics = w.public_inputs();
+        let proof = prover::prove(&params, &pk, &circuit, w).unwrap();
+        Fixture {
+            circuit,
+            params,
+            vk,
+            pk,
+            publics,
+            proof,
+        }
+    })
+}
+
+#[test]
+fn proof_verifies() {
+    let f = fixture();
+    prover::verify(&f.params, &f.vk, &f.publics, &f.proof).unwrap();
+}
+
+#[test]
+fn tampered_proofs_are_rejected() {
+    let f = fixture();
+    let n = f.proof.len();
+    let mut positions: Vec<usize> = (0..n).step_by(53).collect();
+    positions.extend([1, 31, 32, 63, 64, n / 2, n - 33, n - 1]);
+    for pos in positions {
+        for flip in [0x01u8, 0x80] {
+            let mut bad = f.proof.clone();
+            bad[pos] ^= flip;
+            assert!(
+                prover::verify(&f.params, &f.vk, &f.publics, &bad).is_err(),
+                "flipping bit {flip:#x} of byte {pos} was accepted"
+            );
+        }
+    }
+}
+
+#[test]
+fn wrong_public_inputs_truncated_and_long_proofs_are_rejected() {
+    let f = fixture();
+    for i in 0..3 {
+        let mut publics = f.publics;
+        publics[i] += Fr::ONE;
+        assert!(
+            prover::verify(&f.params, &f.vk, &publics, &f.proof).is_err(),
+            "public input {i}"
+        );
+    }
+    // Every other digit.
+    for d in 0..10u64 {
+        let mut publics = f.publics;
+        publics[1] = Fr::from(d);
+        if publics != f.publics {
+            assert!(
+                prover::verify(&f.params, &f.vk, &publics, &f.proof).is_err(),
+                "digit {d}"
+            );
+        }
+    }
+    assert!(prover::verify(&f.params, &f.vk, &f.publics, &f.proof[..f.proof.len() - 1]).is_err());
+    assert!(prover::verify(&f.params, &f.vk, &f.publics, &f.proof[..f.proof.len() - 32]).is_err());
+    let mut long = f.proof.clone();
+    long.extend_from_slice(&[0u8; 32]);
+    let e = prover::verify(&f.params, &f.vk, &f.publics, &long).unwrap_err();
+    assert!(e.to_string().contains("unexpected bytes"), "{e}");
+    assert!(prover::verify(&f.params, &f.vk, &f.publics, &[]).is_err());
+}
+
+#[test]
+fn pinned_verifying_key_matches_the_circuit() {
+    // Fails when the circuit or the model changes without `zkmnist setup --pin`.
+    let f = fixture();
+    let pinned = keys::Pinned::embedded().unwrap();
+    assert_eq!(pinned.model, f.circuit.spec().content_hash);
+    assert_eq!(pinned.k, f.params.k());
+    assert_eq!(
+        pinned.digest_for(DEV_SETUP),
+        Some(prover::vk_digest(&f.vk).as_str())
+    );
+}
+
+#[test]
+fn keys_round_trip_and_corruption_is_detected() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let m = keys::write(
+        dir.path(),
+        DEV_SETUP,
+        &f.params,
+        &f.vk,
+        &f.pk,
+        &f.circuit.spec().content_hash,
+    )
+    .unwrap();
+    let v = keys::load_verifier(dir.path(), &f.circuit).unwrap();
+    assert_eq!(v.manifest, m);
+    prover::verify(&v.params, &v.vk, &f.publics, &f.proof).unwrap();
+    let p = keys::load_prover(dir.path(), &f.circuit).unwrap();
+    assert_eq!(prover::vk_digest(p.pk.get_vk()), m.vk_digest);
+    // A flipped byte in any file is reported, never parsed.
+    for name in ["params.bin", "vk.bin", "pk.bin"] {
+        let path = dir.path().join(name);
+        let good = std::fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 1;
+        std::fs::write(&path, &bad).unwrap();
+        let e = match name {
+            "pk.bin" => keys::load_prover(dir.path(), &f.circuit).err().unwrap(),
+            _ => keys::load_verifier(dir.path(), &f.circuit).err().unwrap(),
+        };
+        assert!(e.to_string().contains("corrupted"), "{name}: {e}");
+        std::fs::write(&path, &good).unwrap();
+    }
+    let e = keys::load_verifier(&dir.path().join("none"), &f.circuit)
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("run `zkmnist setup`"), "{e}");
+}
+
+#[test]
+fn params_load_from_a_file_and_shrink() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("params.bin");
+    let mut bytes = Vec::new();
+    let big = prover::dev_params(f.params.k() + 1);
+    big.write(&mut bytes).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let loaded = prover::load_params(&path, f.params.k()).unwrap();
+    assert_eq!(loaded.k(), f.params.k());
+    // A proof made with the loaded parameters verifies with them.
+    let (vk, pk) = prover::keygen(&loaded, &f.circuit).unwrap();
+    let pixels = common::npm_digits(Split::Holdout).images[8];
+    let w = Witness {
+        pixels,
+        salt: Fr::from(5),
+        context: Fr::ZERO,
+        trace: model::forward(f.circuit.spec(), &pixels).unwrap(),
+    };
+    let publics = w.public_inputs();
+    let proof = prover::prove(&loaded, &pk, &f.circuit, w).unwrap();
+    prover::verify(&loaded, &vk, &publics, &proof).unwrap();
+    let e = prover::load_params(&path, f.params.k() + 2).err().unwrap();
+    assert!(e.to_string().contains("needs 2^"), "{e}");
+}
