@@ -3,11 +3,11 @@
 //! Definition (what a dApp recomputes with circomlibjs `poseidon`):
 //!
 //! ```text
-//! row_r  = sum_{c<28} pixel[r][c] * 256^c          (28 field elements, one per image row)
-//! h1     = Poseidon([salt,  row_0  .. row_6 ])     (circom Poseidon with 8 inputs, t = 9)
-//! h2     = Poseidon([h1,    row_7  .. row_13])
-//! h3     = Poseidon([h2,    row_14 .. row_20])
-//! commit = Poseidon([h3,    row_21 .. row_27])
+//! row_r   = sum_{c<28} pixel[r][c] * 256^c          (28 field elements, one per image row)
+//! row_28  = row_29 = 0                              (padding)
+//! h_0     = salt
+//! h_{i+1} = Poseidon([h_i, row_{3i}, row_{3i+1}, row_{3i+2}])   for i = 0 .. 9
+//! commit  = h_10                                    (circom Poseidon with 4 inputs, t = 5)
 //! ```
 //!
 //! The salt is a uniformly random field element (at least 128 bits of entropy are required), so the
@@ -20,21 +20,21 @@ use halo2curves::bn256::Fr;
 use halo2curves::ff::{Field, FromUniformBytes, PrimeField};
 use std::sync::OnceLock;
 
-/// Poseidon state width (circom `Poseidon(8)`).
-pub const WIDTH: usize = 9;
+/// Poseidon state width (circom `Poseidon(4)`).
+pub const WIDTH: usize = 5;
 /// Inputs per Poseidon call.
 pub const RATE: usize = WIDTH - 1;
 /// Full rounds (half before, half after the partial rounds).
 pub const FULL_ROUNDS: usize = 8;
-/// Partial rounds for width 9.
-pub const PARTIAL_ROUNDS: usize = 63;
+/// Partial rounds for width 5.
+pub const PARTIAL_ROUNDS: usize = 60;
 /// Poseidon calls per commitment.
-pub const CALLS: usize = 4;
+pub const CALLS: usize = 10;
 
 /// A Poseidon state.
 pub type State = [Fr; WIDTH];
 
-/// Round constants and MDS matrix of circom's Poseidon for width 9.
+/// Round constants and MDS matrix of circom's Poseidon for width 5.
 pub struct PoseidonSpec {
     /// Round constants, one state-sized row per round.
     pub round_constants: Vec<State>,
@@ -47,11 +47,11 @@ pub fn spec() -> &'static PoseidonSpec {
     static SPEC: OnceLock<PoseidonSpec> = OnceLock::new();
     SPEC.get_or_init(|| {
         use ark_ff::{BigInteger, PrimeField as _};
-        // Width 9 is within light-poseidon's supported widths (2..=13): this cannot fail.
+        // Width 5 is within light-poseidon's supported widths (2..=13): this cannot fail.
         let p = light_poseidon::parameters::bn254_x5::get_poseidon_parameters::<ark_bn254::Fr>(
             WIDTH as u8,
         )
-        .expect("light-poseidon has parameters for width 9");
+        .expect("light-poseidon has parameters for width 5");
         let conv = |x: &ark_bn254::Fr| -> Fr {
             let bytes: [u8; 32] = x
                 .into_bigint()
@@ -110,7 +110,7 @@ pub fn permute(mut state: State) -> State {
     state
 }
 
-/// circom `Poseidon(8)`: the first word of the permutation of `[0, inputs...]`.
+/// circom `Poseidon(4)`: the first word of the permutation of `[0, inputs...]`.
 pub fn hash(inputs: &[Fr; RATE]) -> Fr {
     let mut state = [Fr::ZERO; WIDTH];
     state[1..].copy_from_slice(inputs);
@@ -129,14 +129,19 @@ pub fn pack_rows(pixels: &[u8; IMAGE_PIXELS]) -> [Fr; IMAGE_SIDE] {
     })
 }
 
-/// The inputs of each of the four Poseidon calls, given the previous call's output.
-/// Call 0 starts from the salt.
+/// Image rows absorbed per Poseidon call (the first input is the chaining value).
+pub const ROWS_PER_CALL: usize = RATE - 1;
+
+/// The inputs of Poseidon call `call`, given the previous call's output (the salt for call 0):
+/// `[previous, row_{3 call}, row_{3 call + 1}, row_{3 call + 2}]`, rows past the image being 0.
 pub fn call_inputs(rows: &[Fr; IMAGE_SIDE], call: usize, previous: Fr) -> [Fr; RATE] {
-    let per_call = RATE - 1;
-    let mut inputs = [Fr::ZERO; RATE];
-    inputs[0] = previous;
-    inputs[1..].copy_from_slice(&rows[call * per_call..(call + 1) * per_call]);
-    inputs
+    std::array::from_fn(|i| match i {
+        0 => previous,
+        _ => rows
+            .get(call * ROWS_PER_CALL + i - 1)
+            .copied()
+            .unwrap_or(Fr::ZERO),
+    })
 }
 
 /// The commitment to an image with a salt.

@@ -70,11 +70,11 @@ fn wrong_public_inputs_fail() {
 
 /// Row offsets of the layout (documented in `zkmnist::circuit`): the lookup lane holds the 784
 /// pixels, the salt, then two rows per requantized value, layer by layer; the lanes hold the
-/// 28 row packings (4 rows each), four Poseidon hashes (143 rows each), then the layers.
+/// 28 row packings (4 rows each), a zero, ten Poseidon hashes (69 rows each), then the layers.
 const SALT_ROW: usize = 784;
 const CONV1_REQUANT_ROW: usize = 785;
-const POSEIDON_ROW: usize = 28 * 4;
-const CONV1_LANE_ROW: usize = POSEIDON_ROW + 4 * 143;
+const POSEIDON_ROW: usize = 28 * 4 + 1;
+const CONV1_LANE_ROW: usize = POSEIDON_ROW + 10 * 69;
 
 fn tampered_failures(
     column: impl Fn(&ZkmnistConfig) -> halo2_proofs::plonk::Column<halo2_proofs::plonk::Advice>,
@@ -172,12 +172,13 @@ fn negative_relu_output_fails_the_lookup() {
 
 #[test]
 fn wrong_dot_product_fails_dot_gate() {
-    // The second row of conv1's first dot product.
+    // conv1's first dot product spans three rows; its sum runs from the last row up.
     let row = CONV1_LANE_ROW + 1;
     let f = tampered_failures(|c| c.dot.acc, row, |a| a + Fr::ONE);
-    assert_fails_at(&f, "('dot next row')", row);
-    let f = tampered_failures(|c| c.dot.acc, CONV1_LANE_ROW, |a| a + Fr::ONE);
-    assert_fails_at(&f, "('dot first row')", CONV1_LANE_ROW);
+    assert_fails_at(&f, "('dot running sum')", row);
+    let last = CONV1_LANE_ROW + 2;
+    let f = tampered_failures(|c| c.dot.acc, last, |a| a + Fr::ONE);
+    assert_fails_at(&f, "('dot last row')", last);
 }
 
 #[test]
@@ -188,14 +189,13 @@ fn patch_input_not_copied_from_pixel_fails_equality() {
 
 #[test]
 fn poseidon_state_word_fails_the_round() {
-    // State after round 5 (a partial round) of the first hash, lane 3.
-    let row = POSEIDON_ROW + 2 * 5 + 2;
+    // State after round 5 (a partial round) of the first hash, word 3.
+    let row = POSEIDON_ROW + 6;
     let f = tampered_failures(|c| c.dot.lanes[3], row, |x| x + Fr::ONE);
-    assert_fails_at(&f, "('poseidon partial round')", row - 2);
-    // A full round's squares row.
-    let row = POSEIDON_ROW + 1;
-    let f = tampered_failures(|c| c.dot.lanes[4], row, |x| x + Fr::ONE);
-    assert_fails_at(&f, "('poseidon full round')", row - 1);
+    assert_fails_at(&f, "('poseidon partial round')", row - 1);
+    // A square of round 0 (a full round): word 1's square sits in lane 5 + 1.
+    let f = tampered_failures(|c| c.dot.lanes[6], POSEIDON_ROW, |x| x + Fr::ONE);
+    assert_fails_at(&f, "('poseidon full round')", POSEIDON_ROW);
     let f = tampered_failures(|c| c.dot.lanes[0], POSEIDON_ROW, |_| Fr::ONE);
     assert_fails_at(&f, "('poseidon capacity is zero')", POSEIDON_ROW);
 }
@@ -214,7 +214,7 @@ fn argmax_row(j: usize) -> usize {
 #[test]
 fn non_boolean_argmax_bit_fails() {
     let row = argmax_row(3);
-    let f = tampered_failures(|c| c.dot.lanes[1], row, |_| Fr::from(2));
+    let f = tampered_failures(|c| c.dot.lanes[3], row, |_| Fr::from(2));
     assert_fails_at(&f, "('argmax bit is boolean')", row);
 }
 

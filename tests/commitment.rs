@@ -26,9 +26,9 @@ fn reference_hash(inputs: &[Fr; RATE]) -> Fr {
 fn hash_matches_light_poseidon_on_fixed_vectors() {
     let vectors: [[u64; RATE]; 4] = [
         [0; RATE],
-        [1, 2, 3, 4, 5, 6, 7, 8],
-        [255, 65535, 1 << 40, 7, 0, 0, 0, 1],
-        [u64::MAX, 1, u64::MAX - 1, 2, 3, 5, 8, 13],
+        [1, 2, 3, 4],
+        [255, 65535, 1 << 40, 7],
+        [u64::MAX, 1, u64::MAX - 1, 13],
     ];
     for v in vectors {
         let inputs = v.map(Fr::from);
@@ -49,11 +49,13 @@ fn commitment_is_the_documented_chain() {
         acc * Fr::from(256) + Fr::from(pixels[i] as u64)
     });
     assert_eq!(rows[1], row1);
+    let mut padded = rows.to_vec();
+    padded.extend([Fr::zero(), Fr::zero()]);
     let mut h = salt;
-    for call in 0..4 {
+    for call in 0..10 {
         let mut inputs = [Fr::zero(); RATE];
         inputs[0] = h;
-        inputs[1..].copy_from_slice(&rows[call * 7..call * 7 + 7]);
+        inputs[1..].copy_from_slice(&padded[call * 3..call * 3 + 3]);
         h = reference_hash(&inputs);
     }
     assert_eq!(commitment::commit(&pixels, salt), h);

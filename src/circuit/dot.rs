@@ -3,13 +3,16 @@
 //! Weights are fixed columns (part of the verifying key: the key identifies the model); inputs
 //! are advice cells copied from where the values were produced.
 //!
-//! | row | x_0 .. x_8        | w_0 .. w_8 (fixed) | bias (fixed) | acc                           |
-//! |-----|-------------------|--------------------|--------------|-------------------------------|
-//! | t   | inputs 0..9       | weights 0..9       | bias         | bias + sum w*x       (first)  |
-//! | t+1 | inputs 9..18      | weights 9..18      | 0            | acc[t] + sum w*x     (next)   |
-//! | ... |                   |                    |              | the last acc is the result    |
+//! | row    | x_0 .. x_8     | w_0 .. w_8 (fixed) | bias (fixed) | acc                         |
+//! |--------|----------------|--------------------|--------------|-----------------------------|
+//! | t      | inputs 0..9    | weights 0..9       | 0            | acc[t+1] + sum w*x (result) |
+//! | t+1    | inputs 9..18   | weights 9..18      | 0            | acc[t+2] + sum w*x          |
+//! | ...    |                |                    |              |                             |
+//! | t+n-1  | last inputs    | last weights       | bias         | bias + sum w*x              |
 //!
-//! Unused lanes of the last row hold weight 0, so their inputs do not matter.
+//! Sums run from the last row up, so every gate looks at rotations 0 and +1 only (the
+//! Poseidon rows need +1 anyway, so this adds no query). Unused lanes of the last row hold
+//! weight 0, so their inputs do not matter.
 
 use super::{LANES, Wire};
 use halo2_proofs::circuit::{Region, Value};
@@ -42,8 +45,8 @@ pub struct DotConfig {
     pub bias: Column<Fixed>,
     /// Running sum.
     pub acc: Column<Advice>,
-    first: Selector,
-    next: Selector,
+    running: Selector,
+    last: Selector,
 }
 
 /// The chip: holds only its config.
@@ -53,7 +56,7 @@ pub struct DotChip {
 }
 
 impl DotChip {
-    /// Declares the gates "dot first row" and "dot next row".
+    /// Declares the gates "dot running sum" and "dot last row".
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         lanes: [Column<Advice>; LANES],
@@ -61,7 +64,7 @@ impl DotChip {
         bias: Column<Fixed>,
         acc: Column<Advice>,
     ) -> DotConfig {
-        let (first, next) = (meta.selector(), meta.selector());
+        let (running, last) = (meta.selector(), meta.selector());
         let row_sum = |m: &mut halo2_proofs::plonk::VirtualCells<Fr>| -> Expression<Fr> {
             lanes
                 .iter()
@@ -70,26 +73,26 @@ impl DotChip {
                     sum + m.query_fixed(*w, Rotation::cur()) * m.query_advice(*x, Rotation::cur())
                 })
         };
-        meta.create_gate("dot first row", |m| {
-            let s = m.query_selector(first);
+        meta.create_gate("dot running sum", |m| {
+            let s = m.query_selector(running);
+            let below = m.query_advice(acc, Rotation::next());
+            let acc = m.query_advice(acc, Rotation::cur());
+            let sum = row_sum(m);
+            vec![s * (acc - below - sum)]
+        });
+        meta.create_gate("dot last row", |m| {
+            let s = m.query_selector(last);
             let acc = m.query_advice(acc, Rotation::cur());
             let sum = row_sum(m);
             vec![s * (acc - sum)]
-        });
-        meta.create_gate("dot next row", |m| {
-            let s = m.query_selector(next);
-            let acc_prev = m.query_advice(acc, Rotation::prev());
-            let acc = m.query_advice(acc, Rotation::cur());
-            let sum = row_sum(m);
-            vec![s * (acc - acc_prev - sum)]
         });
         DotConfig {
             lanes,
             weights,
             bias,
             acc,
-            first,
-            next,
+            running,
+            last,
         }
     }
 
@@ -114,31 +117,45 @@ impl DotInstructions for DotChip {
         bias: Fr,
     ) -> Result<Wire, Error> {
         let c = &self.config;
-        let mut acc = Value::known(Fr::ZERO);
-        let mut last = None;
-        for (i, chunk) in (0..Self::rows(inputs.len())).map(|r| (r, r * LANES)) {
-            let offset = *row + i;
-            if i == 0 {
-                c.first.enable(region, offset)?;
-                region.assign_fixed(c.bias, offset, bias);
-                acc = acc.map(|a| a + bias);
-            } else {
-                c.next.enable(region, offset)?;
-                region.assign_fixed(c.bias, offset, Fr::ZERO);
+        let n = Self::rows(inputs.len());
+        // Partial sums from the last row up: sums[i] = (bias if last) + sum of rows i..n.
+        let mut sums = vec![Value::known(Fr::ZERO); n + 1];
+        for i in (0..n).rev() {
+            let mut s = sums[i + 1];
+            if i + 1 == n {
+                s = s.map(|v| v + bias);
             }
-            for lane in 0..LANES {
-                let (w, x) = match (weights.get(chunk + lane), inputs.get(chunk + lane)) {
-                    (Some(w), Some(x)) => (*w, x),
-                    _ => break,
-                };
-                region.assign_fixed(c.weights[lane], offset, w);
+            for (w, x) in weights.iter().zip(inputs).skip(i * LANES).take(LANES) {
+                s = s.zip(x.value).map(|(a, v)| a + *w * v);
+            }
+            sums[i] = s;
+        }
+        let mut result = None;
+        for (i, sum) in sums.iter().take(n).enumerate() {
+            let offset = *row + i;
+            if i + 1 == n {
+                c.last.enable(region, offset)?;
+                region.assign_fixed(c.bias, offset, bias);
+            } else {
+                c.running.enable(region, offset)?;
+            }
+            for (lane, (w, x)) in weights
+                .iter()
+                .zip(inputs)
+                .skip(i * LANES)
+                .take(LANES)
+                .enumerate()
+            {
+                region.assign_fixed(c.weights[lane], offset, *w);
                 let copy = Wire::assign(region, c.lanes[lane], offset, x.value);
                 region.constrain_equal(copy.cell, x.cell);
-                acc = acc.zip(x.value).map(|(a, v)| a + w * v);
             }
-            last = Some(Wire::assign(region, c.acc, offset, acc));
+            let acc = Wire::assign(region, c.acc, offset, *sum);
+            if i == 0 {
+                result = Some(acc);
+            }
         }
-        *row += Self::rows(inputs.len());
-        last.ok_or(Error::Synthesis)
+        *row += n;
+        result.ok_or(Error::Synthesis)
     }
 }

@@ -1,14 +1,14 @@
-//! Poseidon permutation (circom parameters, width 9) in two rows per round, degree 4.
+//! Poseidon permutation (circom parameters, width 5) in one row per round, degree 4.
 //!
-//! | row   | x_0 .. x_8                             | w_0 .. w_8 (fixed)  |
-//! |-------|----------------------------------------|---------------------|
-//! | 2i    | state before round i: s                | round constants c_i |
-//! | 2i+1  | squares: (s_k + c_k)^2 (full: all k; partial: k = 0 only) |  |
-//! | 2i+2  | state after round i: MDS * sbox(s + c) |                     |
+//! | row | x_0 .. x_4                          | x_5 .. x_8, acc                    | w_0 .. w_4 (fixed) |
+//! |-----|-------------------------------------|------------------------------------|--------------------|
+//! | i   | state s before round i              | squares (s_k + c_k)^2 (full: all k; partial: k = 0) | round constants c_i |
+//! | i+1 | state after round i: MDS * sbox(s + c) |                                 |                    |
 //!
-//! The S-box `y^5` is written `(y^2)^2 * y` with `y^2` in the squares row, so no gate exceeds
-//! degree 4. Row 0 of a hash holds `[0, inputs...]` (gate "poseidon capacity is zero"); the
-//! first word of the last state row is the circom `Poseidon(8)` hash.
+//! The S-box `y^5` is written `(y^2)^2 * y` with `y^2` in the squares cells, so no gate exceeds
+//! degree 4 and only rotations 0 and +1 are queried. The first row of a hash holds
+//! `[0, inputs...]` (gate "poseidon capacity is zero"); the first word of the last row is the
+//! circom `Poseidon(4)` hash.
 
 use super::{LANES, Wire};
 use crate::commitment::{self, FULL_ROUNDS, PARTIAL_ROUNDS, RATE, State, WIDTH, is_full_round};
@@ -21,11 +21,11 @@ use halo2curves::bn256::Fr;
 use halo2curves::ff::Field;
 
 /// Rows one hash takes.
-pub const HASH_ROWS: usize = 2 * (FULL_ROUNDS + PARTIAL_ROUNDS) + 1;
+pub const HASH_ROWS: usize = FULL_ROUNDS + PARTIAL_ROUNDS + 1;
 
 /// What the Poseidon chip offers.
 pub trait PoseidonInstructions {
-    /// circom `Poseidon(8)` of the inputs, from lane row `*row`; advances `*row`.
+    /// circom `Poseidon(4)` of the inputs, from lane row `*row`; advances `*row`.
     fn hash(
         &self,
         region: &mut Region<Fr>,
@@ -38,6 +38,7 @@ pub trait PoseidonInstructions {
 #[derive(Clone, Copy, Debug)]
 pub struct PoseidonConfig {
     state: [Column<Advice>; WIDTH],
+    squares: [Column<Advice>; WIDTH],
     constants: [Column<Fixed>; WIDTH],
     init: Selector,
     full: Selector,
@@ -51,21 +52,30 @@ pub struct PoseidonChip {
 }
 
 impl PoseidonChip {
-    /// Declares the round gates over the first `WIDTH` lanes and weight columns.
+    /// Declares the round gates: state in the first `WIDTH` lanes, squares in the other lanes
+    /// and the accumulator, round constants in the first `WIDTH` weight columns.
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         lanes: [Column<Advice>; LANES],
+        acc: Column<Advice>,
         weights: [Column<Fixed>; LANES],
     ) -> PoseidonConfig {
         let state: [Column<Advice>; WIDTH] = std::array::from_fn(|i| lanes[i]);
+        let squares: [Column<Advice>; WIDTH] = std::array::from_fn(|i| {
+            if WIDTH + i < LANES {
+                lanes[WIDTH + i]
+            } else {
+                acc
+            }
+        });
         let constants: [Column<Fixed>; WIDTH] = std::array::from_fn(|i| weights[i]);
         let (init, full, partial) = (meta.selector(), meta.selector(), meta.selector());
         let mds = commitment::spec().mds;
         let y = |m: &mut VirtualCells<Fr>, k: usize| -> Expression<Fr> {
             m.query_advice(state[k], Rotation::cur()) + m.query_fixed(constants[k], Rotation::cur())
         };
-        let sq = |m: &mut VirtualCells<Fr>, k: usize| m.query_advice(state[k], Rotation::next());
-        let out = |m: &mut VirtualCells<Fr>, k: usize| m.query_advice(state[k], Rotation(2));
+        let sq = |m: &mut VirtualCells<Fr>, k: usize| m.query_advice(squares[k], Rotation::cur());
+        let out = |m: &mut VirtualCells<Fr>, k: usize| m.query_advice(state[k], Rotation::next());
         meta.create_gate("poseidon capacity is zero", |m| {
             let s = m.query_selector(init);
             vec![s * m.query_advice(state[0], Rotation::cur())]
@@ -98,6 +108,7 @@ impl PoseidonChip {
         });
         PoseidonConfig {
             state,
+            squares,
             constants,
             init,
             full,
@@ -134,7 +145,7 @@ impl PoseidonInstructions for PoseidonChip {
         let spec = commitment::spec();
         let mut first_word = None;
         for r in 0..FULL_ROUNDS + PARTIAL_ROUNDS {
-            let at = start + 2 * r;
+            let at = start + r;
             let full = is_full_round(r);
             if full {
                 c.full.enable(region, at)?
@@ -146,12 +157,12 @@ impl PoseidonInstructions for PoseidonChip {
                 region.assign_fixed(c.constants[k], at, rc[k]);
                 if full || k == 0 {
                     let square = state.map(|s| (s[k] + rc[k]).square());
-                    Wire::assign(region, c.state[k], at + 1, square);
+                    Wire::assign(region, c.squares[k], at, square);
                 }
             }
             state = state.map(|s| commitment::round(&s, r));
             for k in 0..WIDTH {
-                let w = Wire::assign(region, c.state[k], at + 2, state.map(|s| s[k]));
+                let w = Wire::assign(region, c.state[k], at + 1, state.map(|s| s[k]));
                 if k == 0 {
                     first_word = Some(w);
                 }

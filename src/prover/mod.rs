@@ -11,7 +11,8 @@ pub mod transcript;
 use crate::circuit::{PUBLIC_INPUTS, Witness, ZkmnistCircuit};
 use crate::field::to_hex;
 use halo2_proofs::plonk::{
-    Error as PlonkError, ProvingKey, VerifyingKey, create_proof, keygen_pk, keygen_vk, verify_proof,
+    Error as PlonkError, ProvingKey, VerifyingKey, create_proof, keygen_pk, keygen_vk_custom,
+    verify_proof,
 };
 use halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
@@ -84,7 +85,9 @@ pub fn keygen(
     params: &ParamsKZG<Bn256>,
     circuit: &ZkmnistCircuit,
 ) -> Result<(VerifyingKey<G1Affine>, ProvingKey<G1Affine>), ProverError> {
-    let vk = keygen_vk(params, circuit)?;
+    // Selector compression folds the ten selectors into a few fixed columns: fewer
+    // evaluations in every proof and less work for every verifier.
+    let vk = keygen_vk_custom(params, circuit, true)?;
     let pk = keygen_pk(params, vk.clone(), circuit)?;
     Ok((vk, pk))
 }

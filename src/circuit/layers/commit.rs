@@ -1,11 +1,11 @@
-//! The image commitment: pack each image row into one field element, then chain four
-//! circom `Poseidon(8)` calls starting from the salt (see [`crate::commitment`]).
+//! The image commitment: pack each image row into one field element, then chain ten
+//! circom `Poseidon(4)` calls starting from the salt (see [`crate::commitment`]).
 
 use super::{Chips, Cursor};
 use crate::circuit::Wire;
 use crate::circuit::dot::DotInstructions;
 use crate::circuit::poseidon::PoseidonInstructions;
-use crate::commitment::{CALLS, RATE};
+use crate::commitment::{CALLS, RATE, ROWS_PER_CALL};
 use crate::model::spec::IMAGE_SIDE;
 use halo2_proofs::circuit::Region;
 use halo2_proofs::plonk::Error;
@@ -31,11 +31,17 @@ pub fn commit(
         .chunks_exact(IMAGE_SIDE)
         .map(|row| chips.dot.dot(region, &mut at.lane, row, &powers, Fr::ZERO))
         .collect::<Result<Vec<_>, _>>()?;
-    let per_call = RATE - 1;
+    // Rows past the image are zero: an empty dot product is a cell constrained to 0.
+    let zero = chips.dot.dot(region, &mut at.lane, &[], &[], Fr::ZERO)?;
     let mut h = salt;
     for call in 0..CALLS {
-        let mut inputs = [h; RATE];
-        inputs[1..].copy_from_slice(&rows[call * per_call..(call + 1) * per_call]);
+        let inputs: [Wire; RATE] = std::array::from_fn(|i| match i {
+            0 => h,
+            _ => rows
+                .get(call * ROWS_PER_CALL + i - 1)
+                .copied()
+                .unwrap_or(zero),
+        });
         h = chips.poseidon.hash(region, &mut at.lane, &inputs)?;
     }
     Ok(h)
