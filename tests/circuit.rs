@@ -256,3 +256,38 @@ fn every_wrong_digit_is_rejected() {
         );
     }
 }
+
+/// Random images (noise, blank, saturated, random strokes) and real digits: the circuit accepts
+/// exactly the reference's digit and commitment.
+#[test]
+fn circuit_digit_is_the_reference_digit() {
+    use proptest::prelude::*;
+    let c = circuit();
+    let k = c.dimensions().unwrap().k;
+    let check = |pixels: [u8; 784]| {
+        let w = witness(&c, pixels);
+        let prover = MockProver::run(
+            k,
+            &c.with_witness(w.clone()),
+            vec![w.public_inputs().to_vec()],
+        )
+        .unwrap();
+        prover.verify().map_err(|e| format!("{e:?}"))
+    };
+    for img in common::npm_digits(Split::Holdout).images.iter().step_by(97) {
+        check(*img).unwrap();
+    }
+    check([0; 784]).unwrap();
+    check([255; 784]).unwrap();
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 6,
+        ..Default::default()
+    });
+    runner
+        .run(&proptest::collection::vec(any::<u8>(), 784), |v| {
+            let pixels: [u8; 784] = v.try_into().unwrap();
+            prop_assert_eq!(check(pixels), Ok(()));
+            Ok(())
+        })
+        .unwrap();
+}
