@@ -101,14 +101,17 @@ fn tampered_failures(
         row,
         value: value(old),
     });
-    let prover = MockProver::run(k, &t, vec![w.public_inputs().to_vec()]).unwrap();
-    let failures: Vec<String> = prover
+    failures(MockProver::run(k, &t, vec![w.public_inputs().to_vec()]).unwrap())
+}
+
+/// Every failure of a prover that must fail, as text.
+fn failures(prover: MockProver<Fr>) -> Vec<String> {
+    prover
         .verify()
         .unwrap_err()
         .iter()
         .map(|f| f.to_string())
-        .collect();
-    failures
+        .collect()
 }
 
 fn assert_fails(failures: &[String], expect: &str) {
@@ -236,18 +239,14 @@ fn every_wrong_digit_is_rejected() {
     for d in (0..10).filter(|d| *d != honest.trace.digit) {
         let mut w = honest.clone();
         w.trace.digit = d;
-        let prover = MockProver::run(
-            k,
-            &c.with_witness(w.clone()),
-            vec![w.public_inputs().to_vec()],
-        )
-        .unwrap();
-        let failures: Vec<String> = prover
-            .verify()
-            .unwrap_err()
-            .iter()
-            .map(|f| f.to_string())
-            .collect();
+        let failures = failures(
+            MockProver::run(
+                k,
+                &c.with_witness(w.clone()),
+                vec![w.public_inputs().to_vec()],
+            )
+            .unwrap(),
+        );
         assert!(
             failures
                 .iter()
