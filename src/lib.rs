@@ -11,6 +11,8 @@
 pub mod circuit;
 pub mod commitment;
 pub mod data;
+#[cfg(feature = "evm")]
+pub mod evm;
 pub mod field;
 pub mod model;
 pub mod preprocess;

@@ -167,6 +167,11 @@ impl ZkmnistCircuit {
         }
     }
 
+    /// The public inputs of the witness, if the circuit has one.
+    pub fn public_inputs(&self) -> Option<[Fr; PUBLIC_INPUTS]> {
+        self.witness.as_ref().map(Witness::public_inputs)
+    }
+
     /// The model.
     pub fn spec(&self) -> &ModelSpec {
         &self.spec
