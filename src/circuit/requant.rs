@@ -17,7 +17,7 @@ use halo2_proofs::circuit::{Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
 use halo2curves::bn256::Fr;
-use halo2curves::ff::Field;
+use halo2curves::ff::PrimeField;
 
 /// What the requantization chip offers.
 pub trait RequantInstructions {
@@ -69,7 +69,7 @@ impl RequantChip {
             let r = m.query_advice(a, Rotation::next());
             let acc = m.query_advice(c, Rotation::cur());
             let pow = m.query_fixed(pow, Rotation::cur());
-            let half = pow.clone() * Expression::Constant(Fr::from(2).invert().unwrap_or(Fr::ZERO));
+            let half = pow.clone() * Expression::Constant(Fr::TWO_INV);
             vec![s * (acc + half - pow * q - r)]
         });
         RequantConfig {
