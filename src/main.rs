@@ -426,6 +426,11 @@ fn setup(out: &Path, pin: bool) -> CliResult {
             vk_digest: manifest.vk_digest.clone(),
         });
         let path = Path::new("circuits/pinned.json");
+        if !path.exists() {
+            return Err(
+                "--pin rewrites circuits/pinned.json: run it from the repository root".into(),
+            );
+        }
         write_text(path, &(serde_json::to_string_pretty(&pinned)? + "\n"))?;
         out!("pinned in {} (rebuild zkmnist to embed it)", path.display());
     } else {
