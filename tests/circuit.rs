@@ -7,22 +7,13 @@ use halo2_proofs::dev::{MockProver, VerifyFailure};
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
 use halo2curves::bn256::Fr;
 use halo2curves::ff::Field;
-use std::sync::Arc;
 use zkmnist::circuit::{Tamper, Witness, ZkmnistCircuit, ZkmnistConfig};
 use zkmnist::data::Split;
-use zkmnist::model::{self, ModelSpec};
 
-fn circuit() -> ZkmnistCircuit {
-    ZkmnistCircuit::new(Arc::new(ModelSpec::embedded().unwrap())).unwrap()
-}
+use common::circuit;
 
 fn witness(c: &ZkmnistCircuit, pixels: [u8; 784]) -> Witness {
-    Witness {
-        pixels,
-        salt: Fr::from(123_456_789),
-        context: Fr::from(42),
-        trace: model::forward(c.spec(), &pixels).unwrap(),
-    }
+    common::witness(c, pixels, 123_456_789, 42)
 }
 
 fn config() -> ZkmnistConfig {

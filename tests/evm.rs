@@ -4,10 +4,7 @@
 mod common;
 
 use halo2curves::bn256::Fr;
-use std::sync::Arc;
-use zkmnist::circuit::{Witness, ZkmnistCircuit};
 use zkmnist::data::Split;
-use zkmnist::model::{self, ModelSpec};
 use zkmnist::{evm, prover};
 
 /// snark-verifier's own EVM transcript and ours agree byte for byte: a proof written with
@@ -15,16 +12,11 @@ use zkmnist::{evm, prover};
 /// accepts our proofs in revm and rejects a wrong public input and a flipped proof byte.
 #[test]
 fn generated_verifier_and_native_prover_agree() {
-    let circuit = ZkmnistCircuit::new(Arc::new(ModelSpec::embedded().unwrap())).unwrap();
+    let circuit = common::circuit();
     let params = prover::dev_params(circuit.dimensions().unwrap().k);
     let (vk, pk) = prover::keygen(&params, &circuit).unwrap();
     let pixels = common::npm_digits(Split::Holdout).images[3];
-    let w = Witness {
-        pixels,
-        salt: Fr::from(11),
-        context: Fr::from(22),
-        trace: model::forward(circuit.spec(), &pixels).unwrap(),
-    };
+    let w = common::witness(&circuit, pixels, 11, 22);
     let publics = w.public_inputs();
     let theirs = snark_verifier_sdk::evm::gen_evm_proof_shplonk(
         &params,

@@ -7,10 +7,9 @@ use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2curves::bn256::{Bn256, Fr};
 use halo2curves::ff::Field;
-use std::sync::{Arc, OnceLock};
-use zkmnist::circuit::{Witness, ZkmnistCircuit};
+use std::sync::OnceLock;
+use zkmnist::circuit::ZkmnistCircuit;
 use zkmnist::data::Split;
-use zkmnist::model::{self, ModelSpec};
 use zkmnist::prover::{self, DEV_SETUP, keys};
 
 struct Fixture {
@@ -26,16 +25,11 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let circuit = ZkmnistCircuit::new(Arc::new(ModelSpec::embedded().unwrap())).unwrap();
+        let circuit = common::circuit();
         let params = prover::dev_params(circuit.dimensions().unwrap().k);
         let (vk, pk) = prover::keygen(&params, &circuit).unwrap();
         let pixels = common::npm_digits(Split::Holdout).images[7];
-        let w = Witness {
-            pixels,
-            salt: Fr::from(99),
-            context: Fr::from(0xabcdef),
-            trace: model::forward(circuit.spec(), &pixels).unwrap(),
-        };
+        let w = common::witness(&circuit, pixels, 99, 0xabcdef);
         let publics = w.public_inputs();
         let proof = prover::prove(&params, &pk, &circuit, w).unwrap();
         Fixture {
@@ -170,12 +164,7 @@ fn params_load_from_a_file_and_shrink() {
     // A proof made with the loaded parameters verifies with them.
     let (vk, pk) = prover::keygen(&loaded, &f.circuit).unwrap();
     let pixels = common::npm_digits(Split::Holdout).images[8];
-    let w = Witness {
-        pixels,
-        salt: Fr::from(5),
-        context: Fr::ZERO,
-        trace: model::forward(f.circuit.spec(), &pixels).unwrap(),
-    };
+    let w = common::witness(&f.circuit, pixels, 5, 0);
     let publics = w.public_inputs();
     let proof = prover::prove(&loaded, &pk, &f.circuit, w).unwrap();
     prover::verify(&loaded, &vk, &publics, &proof).unwrap();

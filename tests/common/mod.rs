@@ -21,3 +21,24 @@ pub fn npm_digits(split: Split) -> Dataset {
 pub fn fixture(digit: u8) -> PathBuf {
     root().join(format!("tests/fixtures/digit-{digit}.png"))
 }
+
+/// The circuit for the committed model.
+pub fn circuit() -> zkmnist::circuit::ZkmnistCircuit {
+    let spec = zkmnist::model::ModelSpec::embedded().expect("embedded model");
+    zkmnist::circuit::ZkmnistCircuit::new(std::sync::Arc::new(spec)).expect("circuit")
+}
+
+/// An honest witness for `pixels`.
+pub fn witness(
+    c: &zkmnist::circuit::ZkmnistCircuit,
+    pixels: [u8; 784],
+    salt: u64,
+    context: u64,
+) -> zkmnist::circuit::Witness {
+    zkmnist::circuit::Witness {
+        pixels,
+        salt: halo2curves::bn256::Fr::from(salt),
+        context: halo2curves::bn256::Fr::from(context),
+        trace: zkmnist::model::forward(c.spec(), &pixels).expect("forward"),
+    }
+}
