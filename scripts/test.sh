@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/fetch-mnist.sh
+./scripts/fetch-ptau.sh
 scripts/ensure-node.sh
 # Node packages pinned in package-lock.json (solc-js for the Solidity verifier); installed
 # again only when the lock file is newer than the last install.

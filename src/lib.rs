@@ -18,4 +18,5 @@ pub mod model;
 pub mod preprocess;
 pub mod proof_file;
 pub mod prover;
+pub mod srs;
 pub mod train;

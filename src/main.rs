@@ -1,6 +1,10 @@
 //! The `zkmnist` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use halo2curves::bn256::Bn256;
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -88,8 +92,17 @@ enum Command {
         #[arg(long)]
         model: Option<PathBuf>,
     },
-    /// Generate KZG parameters (INSECURE dev setup) and the proving and verifying keys.
+    /// Trusted-setup files: import a real ceremony's Powers of Tau.
+    Srs {
+        #[command(subcommand)]
+        command: SrsCommand,
+    },
+    /// Generate the proving and verifying keys, from imported ceremony parameters (--srs) or
+    /// from the INSECURE dev setup.
     Setup {
+        /// KZG parameters made by `zkmnist srs import` (default: the INSECURE dev setup).
+        #[arg(long)]
+        srs: Option<PathBuf>,
         /// Key directory to write.
         #[arg(long, default_value = DEFAULT_KEYS)]
         out: PathBuf,
@@ -130,6 +143,23 @@ enum Command {
         proof: PathBuf,
         /// The opening file.
         opening: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SrsCommand {
+    /// Read a snarkjs .ptau file (Hermez / Perpetual Powers of Tau), check it, and write halo2
+    /// KZG parameters for 2^K rows (plus FILE.json recording where they came from).
+    Import {
+        /// The .ptau file.
+        #[arg(long)]
+        ptau: PathBuf,
+        /// log2 of the rows the parameters must support.
+        #[arg(long)]
+        k: u32,
+        /// Output parameters file.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -194,7 +224,10 @@ fn run(cmd: Command) -> CliResult {
         } => train_cmd(seed, &out, &data, epochs),
         Command::ExportIdx { data, split, out } => export_idx(&data, split.into(), &out),
         Command::Info { model } => info(&load_model(model.as_deref())?),
-        Command::Setup { out, pin } => setup(&out, pin),
+        Command::Srs {
+            command: SrsCommand::Import { ptau, k, out },
+        } => srs_import(&ptau, k, &out),
+        Command::Setup { srs, out, pin } => setup(srs.as_deref(), &out, pin),
         Command::Prove {
             image,
             context,
@@ -365,39 +398,110 @@ fn circuit() -> Result<ZkmnistCircuit, Box<dyn std::error::Error>> {
     ))?)
 }
 
-/// Runs a step, printing its name and, when it took more than a second, its time.
-fn step<T>(name: &str, f: impl FnOnce() -> T) -> T {
+/// Runs a step, printing its name, then "done" (with its time when it took more than a
+/// second) or "failed".
+fn step<T, E>(name: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     eprint!("{name} ... ");
     let start = Instant::now();
     let out = f();
     let secs = start.elapsed().as_secs_f64();
-    if secs >= 1.0 {
-        eprintln!("done ({secs:.1} s)");
-    } else {
-        eprintln!("done");
+    match (&out, secs >= 1.0) {
+        (Err(_), _) => eprintln!("failed"),
+        (Ok(_), true) => eprintln!("done ({secs:.1} s)"),
+        (Ok(_), false) => eprintln!("done"),
     }
     out
 }
 
-fn setup(out: &Path, pin: bool) -> CliResult {
+fn srs_import(ptau: &Path, k: u32, out: &Path) -> CliResult {
+    let (params, label) = step(
+        &format!("importing and checking {}", ptau.display()),
+        || zkmnist::srs::import_file(ptau, k),
+    )?;
+    let mut bytes = Vec::new();
+    params.write(&mut bytes)?;
+    std::fs::write(out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let sidecar = SrsSidecar {
+        format: SRS_FORMAT.into(),
+        setup: label.clone(),
+        k,
+        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+    };
+    write_text(
+        &sidecar_path(out),
+        &(serde_json::to_string_pretty(&sidecar)? + "\n"),
+    )?;
+    out!("setup: {label}");
+    out!("wrote KZG parameters for 2^{k} rows to {}", out.display());
+    Ok(())
+}
+
+/// Format tag of the file recording where imported parameters came from.
+const SRS_FORMAT: &str = "zkmnist-srs/1";
+
+/// `PARAMS.json`, written beside imported parameters.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SrsSidecar {
+    format: String,
+    setup: String,
+    k: u32,
+    sha256: String,
+}
+
+fn sidecar_path(params: &Path) -> PathBuf {
+    let mut s = params.as_os_str().to_owned();
+    s.push(".json");
+    PathBuf::from(s)
+}
+
+/// Loads imported parameters and their setup label, checking the file is the one imported.
+fn load_srs(path: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, String), Box<dyn std::error::Error>> {
+    let side = sidecar_path(path);
+    let sidecar: SrsSidecar = serde_json::from_str(&read_text(&side)?).map_err(|e| {
+        format!(
+            "{}: not a zkmnist srs record ({e}); make parameters with `zkmnist srs import`",
+            side.display()
+        )
+    })?;
+    if sidecar.format != SRS_FORMAT {
+        return Err(format!(
+            "{}: format {:?}, expected {SRS_FORMAT:?}",
+            side.display(),
+            sidecar.format
+        )
+        .into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if hex::encode(sha2::Sha256::digest(&bytes)) != sidecar.sha256 {
+        return Err(format!(
+            "{} is not the file `zkmnist srs import` wrote (SHA-256 differs)",
+            path.display()
+        )
+        .into());
+    }
+    Ok((prover::load_params(path, k)?, sidecar.setup))
+}
+
+fn setup(srs: Option<&Path>, out: &Path, pin: bool) -> CliResult {
     let circuit = circuit()?;
     let dims = circuit.dimensions()?;
-    eprintln!("{DEV_WARNING}");
-    let params = step(
-        &format!("generating dev KZG parameters for 2^{} rows", dims.k),
-        || prover::dev_params(dims.k),
-    );
+    let (params, label) = match srs {
+        Some(path) => step(&format!("loading {}", path.display()), || {
+            load_srs(path, dims.k)
+        })?,
+        None => {
+            eprintln!("{DEV_WARNING}");
+            let params = step(
+                &format!("generating dev KZG parameters for 2^{} rows", dims.k),
+                || Ok::<_, String>(prover::dev_params(dims.k)),
+            )?;
+            (params, DEV_SETUP.to_string())
+        }
+    };
     let (vk, pk) = step("generating verifying and proving keys", || {
         prover::keygen(&params, &circuit)
     })?;
-    let manifest = keys::write(
-        out,
-        DEV_SETUP,
-        &params,
-        &vk,
-        &pk,
-        &circuit.spec().content_hash,
-    )?;
+    let manifest = keys::write(out, &label, &params, &vk, &pk, &circuit.spec().content_hash)?;
     out!("setup: {}", manifest.setup);
     out!(
         "k: {} ({} lane rows, {} lookup rows, {} table rows)",

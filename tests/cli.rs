@@ -21,19 +21,22 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A failure is exactly one `error: ...` line on stderr and exit code 1, never a panic.
+/// A failure is exactly one `error: ...` line, the last on stderr (progress lines of steps
+/// before it may precede it), and exit code 1, never a panic.
 fn assert_clean_failure(o: &Output, expect: &str) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(1), "stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
+    let lines: Vec<&str> = err.trim_end().lines().collect();
     assert_eq!(
-        err.trim_end().lines().count(),
+        lines.iter().filter(|l| l.starts_with("error: ")).count(),
         1,
-        "one line expected: {err}"
+        "one error line expected: {err}"
     );
+    let last = lines.last().copied().unwrap_or_default();
     assert!(
-        err.starts_with("error: ") && err.contains(expect),
-        "{err:?} should mention {expect:?}"
+        last.starts_with("error: ") && last.contains(expect),
+        "{last:?} should mention {expect:?}"
     );
 }
 
@@ -287,5 +290,72 @@ fn setup_prove_verify_open_and_rejections() {
     assert_clean_failure(
         &zkmnist(&["open", &d("proof.json"), &d("opening4.json")]),
         "the proof commits to",
+    );
+}
+
+#[test]
+fn srs_import_and_setup_with_real_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let ptau = common::root().join(".cache/ptau/8.ptau");
+    let ptau = ptau.to_str().unwrap();
+    let o = zkmnist(&[
+        "srs",
+        "import",
+        "--ptau",
+        ptau,
+        "--k",
+        "8",
+        "--out",
+        &d("p8.bin"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("setup: ptau:d6a8fb3a04feb600"),
+        "{}",
+        stdout(&o)
+    );
+    let sidecar = std::fs::read_to_string(d("p8.bin.json")).unwrap();
+    assert!(sidecar.contains("\"setup\": \"ptau:d6a8fb3a"), "{sidecar}");
+    assert_clean_failure(
+        &zkmnist(&[
+            "srs",
+            "import",
+            "--ptau",
+            ptau,
+            "--k",
+            "9",
+            "--out",
+            &d("p9.bin"),
+        ]),
+        "powers up to 2^8; 2^9 were asked for",
+    );
+    let garbage = d("garbage.ptau");
+    std::fs::write(&garbage, b"ptau\x01\x00\x00\x00").unwrap();
+    assert_clean_failure(
+        &zkmnist(&[
+            "srs",
+            "import",
+            "--ptau",
+            &garbage,
+            "--k",
+            "4",
+            "--out",
+            &d("g.bin"),
+        ]),
+        "truncated",
+    );
+    // The model's circuit needs 2^12 rows: parameters for 2^8 are refused, clearly.
+    assert_clean_failure(
+        &zkmnist(&["setup", "--srs", &d("p8.bin"), "--out", &d("keys")]),
+        "holds parameters for 2^8 rows; the circuit needs 2^12",
+    );
+    // A parameters file that is not the one imported.
+    let mut bytes = std::fs::read(d("p8.bin")).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(d("p8.bin"), bytes).unwrap();
+    assert_clean_failure(
+        &zkmnist(&["setup", "--srs", &d("p8.bin"), "--out", &d("keys")]),
+        "SHA-256 differs",
     );
 }

@@ -1,0 +1,138 @@
+//! Importing a real ceremony file (ppot-rs 0.1.1's 8.ptau, fetched by scripts/fetch-ptau.sh):
+//! proofs made with the imported parameters verify; corrupt, truncated and too-small files are
+//! rejected; the import is deterministic.
+
+mod common;
+
+use common::HashCircuit;
+use halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof};
+use halo2_proofs::poly::commitment::{Params, ParamsProver};
+use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
+use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+use halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
+use halo2curves::bn256::{Bn256, Fr};
+use zkmnist::commitment::{self, RATE};
+use zkmnist::prover::transcript::EvmTranscript;
+use zkmnist::srs;
+
+const PUBLISHED_B2: &str = "d6a8fb3a04feb600096c3b791f936a578c4e664d262e4aa24beed1b7a9a96aa5eb72864d628db247e9293384b74b36ffb52ca8d148d6e1b8b51e279fdf57b583";
+
+fn ptau() -> Vec<u8> {
+    std::fs::read(common::root().join(".cache/ptau/8.ptau"))
+        .expect("run scripts/fetch-ptau.sh first")
+}
+
+fn params_bytes(p: &ParamsKZG<Bn256>) -> Vec<u8> {
+    let mut v = Vec::new();
+    p.write(&mut v).unwrap();
+    v
+}
+
+fn prove_and_verify(params: &ParamsKZG<Bn256>, inputs: [Fr; RATE], public: Fr) -> bool {
+    let circuit = HashCircuit { inputs };
+    let vk = keygen_vk(params, &circuit).unwrap();
+    let pk = keygen_pk(params, vk.clone(), &circuit).unwrap();
+    let mut t = EvmTranscript::<Vec<u8>>::init(Vec::new());
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        params,
+        &pk,
+        &[circuit],
+        &[&[&[commitment::hash(&inputs)]]],
+        rand::rngs::OsRng,
+        &mut t,
+    )
+    .unwrap();
+    let proof = t.finalize();
+    let mut reader = proof.as_slice();
+    let mut t = EvmTranscript::<&mut &[u8]>::init(&mut reader);
+    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
+        params.verifier_params(),
+        &vk,
+        SingleStrategy::new(params.verifier_params()),
+        &[&[&[public]]],
+        &mut t,
+    )
+    .is_ok()
+}
+
+#[test]
+fn real_ceremony_params_prove_and_verify() {
+    let bytes = ptau();
+    assert_eq!(srs::setup_label(&bytes), format!("ptau:{PUBLISHED_B2}"));
+    let params = srs::import(&bytes, 8).unwrap();
+    assert_eq!(params.k(), 8);
+    let inputs = [Fr::from(1), Fr::from(2), Fr::from(3), Fr::from(4)];
+    assert!(prove_and_verify(&params, inputs, commitment::hash(&inputs)));
+    assert!(!prove_and_verify(
+        &params,
+        inputs,
+        commitment::hash(&inputs) + Fr::from(1)
+    ));
+}
+
+#[test]
+fn import_is_deterministic_and_smaller_k_is_a_prefix() {
+    let bytes = ptau();
+    let a = params_bytes(&srs::import(&bytes, 8).unwrap());
+    let b = params_bytes(&srs::import(&bytes, 8).unwrap());
+    assert_eq!(a, b);
+    assert_eq!(srs::import(&bytes, 5).unwrap().k(), 5);
+}
+
+#[test]
+fn bad_files_are_rejected_with_reasons() {
+    let bytes = ptau();
+    let err = |b: &[u8], k: u32| {
+        srs::import(b, k)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        err(&bytes, 9).contains("powers up to 2^8"),
+        "{}",
+        err(&bytes, 9)
+    );
+    assert!(
+        err(&bytes[..bytes.len() / 2], 8).contains("truncated"),
+        "{}",
+        err(&bytes[..bytes.len() / 2], 8)
+    );
+    assert!(err(&bytes[..10], 8).contains("truncated"));
+    let mut magic = bytes.clone();
+    magic[0] = b'q';
+    assert!(err(&magic, 8).contains("does not start with"));
+    // Locate section 2 (tau G1) to corrupt points in it.
+    let mut at = 12;
+    let mut g1 = 0;
+    while at < bytes.len() {
+        let id = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let size = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
+        if id == 2 {
+            g1 = at + 12;
+        }
+        at += 12 + size;
+    }
+    assert!(g1 > 0);
+    for (point, byte) in [(0usize, 5usize), (3, 40), (100, 7), (256, 0)] {
+        let mut bad = bytes.clone();
+        bad[g1 + 64 * point + byte] ^= 1;
+        let e = err(&bad, 8);
+        assert!(
+            e.contains("not a usable .ptau file"),
+            "point {point}: {e:?}"
+        );
+    }
+    // Swapping two powers keeps every point on the curve: only the pairing check sees it.
+    let mut swapped = bytes.clone();
+    let (p, q) = (g1 + 64 * 10, g1 + 64 * 11);
+    let tmp: Vec<u8> = swapped[p..p + 64].to_vec();
+    swapped.copy_within(q..q + 64, p);
+    swapped[q..q + 64].copy_from_slice(&tmp);
+    assert!(
+        err(&swapped, 8).contains("pairing check failed"),
+        "{}",
+        err(&swapped, 8)
+    );
+}
