@@ -39,7 +39,13 @@ fn quantized_model_agrees_with_float_model() {
         float_holdout_accuracy: 0.0,
         quantized_holdout_accuracy: 0.0,
     };
-    let spec = quantize::quantize(&net, &train::subset(&train_set, 1000, 2), report).unwrap();
+    let spec = quantize::quantize(
+        &net,
+        &train::subset(&train_set, 1000, 2),
+        report,
+        cfg.max_table_rows,
+    )
+    .unwrap();
     let mut agree = 0;
     for img in &holdout.images {
         let f = net.predict(&quantize::to_float(img));

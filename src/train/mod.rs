@@ -36,7 +36,12 @@ pub struct TrainConfig {
     pub arch: Architecture,
     /// Augmentation ranges.
     pub augment: Augment,
+    /// Largest lookup table the quantized model may need (the circuit's domain budget).
+    pub max_table_rows: usize,
 }
+
+/// The proof budget: the model must fit a circuit of 2^12 rows, its lookup table included.
+pub const CIRCUIT_ROWS: usize = 1 << 12;
 
 impl TrainConfig {
     /// The configuration that produced `circuits/model.json`, for a given seed.
@@ -54,7 +59,7 @@ impl TrainConfig {
                         stride: 2,
                     },
                     ConvArch {
-                        out_channels: 8,
+                        out_channels: 12,
                         kernel: 3,
                         stride: 2,
                     },
@@ -62,6 +67,7 @@ impl TrainConfig {
                 hidden: vec![],
             },
             augment: Augment::default(),
+            max_table_rows: CIRCUIT_ROWS - crate::circuit::RESERVED_ROWS,
         }
     }
 }
@@ -95,7 +101,7 @@ pub fn train(
         quantized_holdout_accuracy: 0.0,
     };
     let calib = subset(train, CALIBRATION_SAMPLES, cfg.seed);
-    let spec = quantize::quantize(&net, &calib, report.clone())?;
+    let spec = quantize::quantize(&net, &calib, report.clone(), cfg.max_table_rows)?;
     let quant_acc = quantize::count_correct(&spec, holdout)? as f64 / holdout.len() as f64;
     ModelSpec::new(
         spec.input,

@@ -4,9 +4,11 @@
 //! a layer with input scale `s_in` gets weight scale `s_w = max|w| / 127` (full int8 range)
 //! and output scale `s_out = s_w * s_in * 2^shift`. The shift is chosen per layer so that the
 //! output clamp `255 * s_out` lies just above (ceil) or just below (floor) the calibrated
-//! activation range; every combination is scored on calibration data and the best kept.
+//! activation range (or one step above); every combination whose lookup table fits the
+//! circuit's rows is scored on calibration data and the best kept.
 
 use super::net::{FloatKind, FloatNet};
+use crate::circuit::table;
 use crate::data::Dataset;
 use crate::model::reference;
 use crate::model::spec::{
@@ -20,25 +22,43 @@ const CALIBRATION_PERCENTILE: f64 = 0.9999;
 /// The input scale: pixel value 255 is 1.0 in the float network.
 pub const INPUT_SCALE: f64 = 1.0 / PIXEL_MAX as f64;
 
-/// Quantizes `net`, calibrating activation ranges on `calib` and choosing shifts by accuracy on it.
+/// How far above the calibrated range a layer's output clamp may be placed: the shift is
+/// `ceil(log2(ideal))` minus 1, plus 0, or plus 1 (each step doubles the clamp and halves the
+/// range of quotients the circuit's lookup table must hold).
+const SHIFT_CHOICES: [i32; 3] = [-1, 0, 1];
+
+/// Quantizes `net`, calibrating activation ranges on `calib` and choosing, per hidden layer, the
+/// shift that classifies `calib` best among those whose lookup table fits `max_table_rows`.
 pub fn quantize(
     net: &FloatNet,
     calib: &Dataset,
     training: TrainingReport,
+    max_table_rows: usize,
 ) -> Result<ModelSpec, ModelError> {
     let ranges = activation_ranges(net, calib);
     let hidden = net.layers.len() - 1;
     let mut best: Option<(usize, ModelSpec)> = None;
-    for choice in 0..(1usize << hidden) {
-        let rounding: Vec<bool> = (0..hidden).map(|l| choice >> l & 1 == 1).collect();
-        let spec = build(net, &ranges, &rounding, training.clone())?;
+    for choice in 0..SHIFT_CHOICES.len().pow(hidden as u32) {
+        let offsets: Vec<i32> = (0..hidden)
+            .map(|l| {
+                SHIFT_CHOICES[choice / SHIFT_CHOICES.len().pow(l as u32) % SHIFT_CHOICES.len()]
+            })
+            .collect();
+        let spec = build(net, &ranges, &offsets, training.clone())?;
+        let table = table::table_rows(&table::activation_ranges(&spec)).len();
+        if table > max_table_rows {
+            continue;
+        }
         let correct = count_correct(&spec, calib)?;
         if best.as_ref().is_none_or(|(c, _)| correct > *c) {
             best = Some((correct, spec));
         }
     }
-    best.map(|(_, s)| s)
-        .ok_or_else(|| ModelError::Invalid("no quantization candidate".into()))
+    best.map(|(_, s)| s).ok_or_else(|| {
+        ModelError::Invalid(format!(
+            "no choice of shifts gives a lookup table of at most {max_table_rows} rows"
+        ))
+    })
 }
 
 /// Number of samples of `ds` the integer model classifies correctly.
@@ -82,11 +102,12 @@ fn activation_ranges(net: &FloatNet, ds: &Dataset) -> Vec<f64> {
         .collect()
 }
 
-/// Builds the integer spec for one choice of shift rounding per hidden layer (true = ceil).
+/// Builds the integer spec for one choice of shift offset per hidden layer (added to the
+/// ceiling of the ideal shift).
 fn build(
     net: &FloatNet,
     ranges: &[f64],
-    ceil: &[bool],
+    offsets: &[i32],
     training: TrainingReport,
 ) -> Result<ModelSpec, ModelError> {
     let mut s_in = INPUT_SCALE;
@@ -106,8 +127,7 @@ fn build(
             .collect();
         let requant = if l < ranges.len() {
             let ideal = (ranges[l] / PIXEL_MAX as f64) / (s_w * s_in);
-            let log = ideal.log2();
-            let shift = if ceil[l] { log.ceil() } else { log.floor() };
+            let shift = ideal.log2().ceil() + f64::from(offsets[l]);
             Some(Requant {
                 shift: shift.clamp(1.0, 24.0) as u32,
                 max: PIXEL_MAX,
