@@ -227,6 +227,21 @@ fn read_params(dir: &Path, m: &KeysManifest) -> Result<ParamsKZG<Bn256>, ProverE
     ParamsKZG::<Bn256>::read(&mut bytes.as_slice()).map_err(io_err(&dir.join("params.bin")))
 }
 
+/// The key read from `name` must have the digest `keys.json` records, and that digest must be
+/// pinned for the keys' setup: only pinned keys are ever used.
+fn check_digest(
+    name: &str,
+    vk: &VerifyingKey<G1Affine>,
+    m: &KeysManifest,
+) -> Result<(), ProverError> {
+    if vk_digest(vk) != m.vk_digest {
+        return Err(ProverError::Invalid(format!(
+            "{name} does not match the digest in keys.json"
+        )));
+    }
+    Pinned::embedded()?.check(&m.setup, &m.vk_digest)
+}
+
 /// Loads parameters and verifying key.
 pub fn load_verifier(dir: &Path, circuit: &ZkmnistCircuit) -> Result<VerifierKeys, ProverError> {
     let manifest = manifest(dir, circuit)?;
@@ -234,11 +249,7 @@ pub fn load_verifier(dir: &Path, circuit: &ZkmnistCircuit) -> Result<VerifierKey
     let bytes = checked(dir, &manifest, "vk.bin")?;
     let vk = VerifyingKey::<G1Affine>::read::<_, ZkmnistCircuit>(&mut bytes.as_slice(), FORMAT, ())
         .map_err(io_err(&dir.join("vk.bin")))?;
-    if vk_digest(&vk) != manifest.vk_digest {
-        return Err(ProverError::Invalid(
-            "vk.bin does not match the digest in keys.json".into(),
-        ));
-    }
+    check_digest("vk.bin", &vk, &manifest)?;
     Ok(VerifierKeys {
         params,
         vk,
@@ -253,11 +264,7 @@ pub fn load_prover(dir: &Path, circuit: &ZkmnistCircuit) -> Result<ProverKeys, P
     let bytes = checked(dir, &manifest, "pk.bin")?;
     let pk = ProvingKey::<G1Affine>::read::<_, ZkmnistCircuit>(&mut bytes.as_slice(), FORMAT, ())
         .map_err(io_err(&dir.join("pk.bin")))?;
-    if vk_digest(pk.get_vk()) != manifest.vk_digest {
-        return Err(ProverError::Invalid(
-            "pk.bin does not match the digest in keys.json".into(),
-        ));
-    }
+    check_digest("pk.bin", pk.get_vk(), &manifest)?;
     Ok(ProverKeys {
         params,
         pk,
