@@ -11,7 +11,6 @@
 pub mod circuit;
 pub mod commitment;
 pub mod data;
-#[cfg(feature = "evm")]
 pub mod evm;
 pub mod field;
 pub mod model;

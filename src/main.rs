@@ -137,6 +137,27 @@ enum Command {
         #[arg(long, default_value = DEFAULT_KEYS)]
         keys: PathBuf,
     },
+    /// Generate the Solidity verifier from the pinned verifying key, compile it (with the
+    /// typed wrapper and the example consumer) and write sources, bytecode and ABIs.
+    #[cfg(feature = "evm")]
+    ExportVerifier {
+        /// Output directory: sources in DIR, bytecode, ABIs and verifier.json in DIR/evm
+        /// (`--out circuits` refreshes the committed copy).
+        #[arg(long)]
+        out: PathBuf,
+        /// Key directory.
+        #[arg(long, default_value = DEFAULT_KEYS)]
+        keys: PathBuf,
+    },
+    /// Verify a proof file by running the verifier contracts' bytecode in an embedded EVM.
+    VerifyEvm {
+        /// The proof file.
+        proof: PathBuf,
+        /// The `evm` directory `export-verifier` wrote (default: the bytecode built into
+        /// zkmnist, the committed circuits/evm).
+        #[arg(long)]
+        artifacts: Option<PathBuf>,
+    },
     /// Check that an opening file opens a proof's image commitment, and show its digit.
     Open {
         /// The proof file.
@@ -237,6 +258,9 @@ fn run(cmd: Command) -> CliResult {
         } => prove(&image, &context, &out, opening.as_deref(), &keys),
         Command::Verify { proof, keys } => verify(&proof, &keys),
         Command::Open { proof, opening } => open(&proof, &opening),
+        #[cfg(feature = "evm")]
+        Command::ExportVerifier { out, keys } => export_verifier(&out, &keys),
+        Command::VerifyEvm { proof, artifacts } => verify_evm(&proof, artifacts.as_deref()),
     }
 }
 
@@ -675,5 +699,86 @@ fn open(proof_path: &Path, opening_path: &Path) -> CliResult {
         .into());
     }
     out!("(this checks the opening only; `zkmnist verify` checks the proof)");
+    Ok(())
+}
+
+#[cfg(feature = "evm")]
+fn export_verifier(out_dir: &Path, keys_dir: &Path) -> CliResult {
+    let circuit = circuit()?;
+    let keys = step("loading verifying key", || {
+        keys::load_verifier(keys_dir, &circuit)
+    })?;
+    let root = std::env::current_dir()?;
+    let files = step("generating and compiling the Solidity verifier", || {
+        zkmnist::evm::generate::export(&root, &keys.params, &keys.vk, &keys.manifest.setup)
+    })?;
+    let compiled_dir = out_dir.join("evm");
+    std::fs::create_dir_all(&compiled_dir)
+        .map_err(|e| format!("cannot create {}: {e}", compiled_dir.display()))?;
+    for (name, text) in &files {
+        let path = if name.ends_with(".sol") {
+            out_dir.join(name)
+        } else {
+            compiled_dir.join(name)
+        };
+        write_text(&path, text)?;
+        out!("wrote {}", path.display());
+    }
+    out!("vk_digest: {}", keys.manifest.vk_digest);
+    out!("setup: {}", keys.manifest.setup);
+    if keys.manifest.setup == DEV_SETUP {
+        eprintln!("{DEV_WARNING}");
+    }
+    Ok(())
+}
+
+fn verify_evm(proof_path: &Path, artifacts: Option<&Path>) -> CliResult {
+    use zkmnist::evm::Artifacts;
+    let parsed = ProofFile::parse(&read_text(proof_path)?)
+        .map_err(|e| format!("{}: {e}", proof_path.display()))?;
+    let art = match artifacts {
+        Some(dir) => Artifacts::load(dir)?,
+        None => Artifacts::embedded()?,
+    };
+    if parsed.vk_digest != art.vk_digest {
+        return Err(format!(
+            "the proof is for verifying key {} ({}), the verifier contract was generated from {} ({})",
+            parsed.vk_digest, parsed.setup, art.vk_digest, art.setup
+        )
+        .into());
+    }
+    let verdict = step(
+        "deploying the verifier contracts in an embedded EVM and calling them",
+        || zkmnist::evm::verify_with_artifacts(&art, &parsed.public_inputs, &parsed.proof),
+    )?;
+    let names = [
+        "Halo2VerifierGates",
+        "Halo2Verifier",
+        "ZkmnistVerifier",
+        "DigitRegistry",
+    ];
+    for ((name, size), gas) in names
+        .iter()
+        .zip(verdict.runtime_sizes)
+        .zip(verdict.deploy_gas)
+    {
+        out!("{name}: {size} bytes of runtime code, deployed for {gas} gas");
+    }
+    out!(
+        "gas: {} (ZkmnistVerifier.verify transaction), {} (Halo2Verifier called directly)",
+        verdict.gas_used,
+        verdict.verifier_gas
+    );
+    if !verdict.valid {
+        return Err("the verifier contract rejected the proof".into());
+    }
+    out!("valid");
+    out!("digit: {}", parsed.digit);
+    out!("image_commitment: {}", to_hex(&parsed.public_inputs[0]));
+    out!("context: {}", to_hex(&parsed.public_inputs[2]));
+    out!("setup: {}", parsed.setup);
+    if parsed.setup == DEV_SETUP {
+        eprintln!("{DEV_WARNING}");
+    }
     Ok(())
 }

@@ -7,8 +7,9 @@
 //!  "proof": "0x..", "calldata": "0x.."}
 //! ```
 //!
-//! Field elements are 32-byte big-endian hex. `calldata` (the bytes the Solidity verifier
-//! takes) is optional until the Solidity verifier exists.
+//! Field elements are 32-byte big-endian hex. `calldata` is the exact input of the generated
+//! Solidity verifier (the three public inputs, 32 bytes each, then the proof); `zkmnist prove`
+//! and the page always write it, and a reader that finds it checks it agrees with the rest.
 
 use crate::circuit::PUBLIC_INPUTS;
 use crate::commitment;
@@ -118,7 +119,7 @@ impl ProofFile {
             digit,
             public_inputs: public_inputs.iter().map(to_hex).collect(),
             proof: format!("0x{}", hex::encode(proof)),
-            calldata: None,
+            calldata: Some(format!("0x{}", hex::encode(calldata(public_inputs, proof)))),
         }
     }
 
@@ -165,6 +166,13 @@ impl ProofFile {
             return Err(field_err("proof")("is empty".into()));
         }
         from_hex(&file.vk_digest).map_err(field_err("vk_digest"))?;
+        if let Some(stated) = &file.calldata
+            && parse_bytes("calldata", stated)? != calldata(&public_inputs, &proof)
+        {
+            return Err(field_err("calldata")(
+                "is not public_inputs followed by proof".into(),
+            ));
+        }
         Ok(ParsedProof {
             public_inputs,
             digit: file.digit,
@@ -173,6 +181,16 @@ impl ProofFile {
             vk_digest: file.vk_digest,
         })
     }
+}
+
+/// The Solidity verifier's input: each public input as 32 big-endian bytes, then the proof.
+pub fn calldata(public_inputs: &[Fr; PUBLIC_INPUTS], proof: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 * PUBLIC_INPUTS + proof.len());
+    for p in public_inputs {
+        out.extend(crate::field::to_be_bytes(p));
+    }
+    out.extend_from_slice(proof);
+    out
 }
 
 /// The private opening of a commitment.

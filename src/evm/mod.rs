@@ -1,0 +1,189 @@
+//! Verifying proofs in the EVM.
+//!
+//! The Solidity verifier is generated from the verifying key (feature `evm`, [`generate`]) and
+//! committed under `circuits/` (sources) and `circuits/evm/` (creation bytecode, ABIs). Four
+//! contracts are deployed in order: `Halo2VerifierGates`, `Halo2Verifier(gates)` (raw
+//! calldata: public inputs then proof; it reverts on an invalid proof), `ZkmnistVerifier(verifier)`
+//! (typed ABI, `verify(bytes,uint256,uint256,uint256) returns (bool)`), and the example consumer
+//! `DigitRegistry(zkmnist)`. [`LocalEvm`] (feature `evm-exec`) runs that exact bytecode in an
+//! embedded EVM (revm), natively and in the browser.
+
+#[cfg(feature = "evm-exec")]
+mod exec;
+#[cfg(feature = "evm")]
+pub mod generate;
+
+#[cfg(feature = "evm-exec")]
+pub use exec::{
+    CallResult, DEFAULT_GAS, Deployed, LocalEvm, MAX_RUNTIME_SIZE, Verdict, address_from_bytes,
+    address_word, verify_with_artifacts,
+};
+
+use crate::circuit::PUBLIC_INPUTS;
+use halo2curves::bn256::Fr;
+use sha3::{Digest, Keccak256};
+
+/// Format tag of `circuits/evm/verifier.json`.
+pub const EVM_FORMAT: &str = "zkmnist-evm/1";
+
+/// Errors of generation, compilation and execution.
+#[derive(Debug, thiserror::Error)]
+pub enum EvmError {
+    /// solc-js could not be run or rejected the sources.
+    #[error("solidity compilation failed: {0}")]
+    Compile(String),
+    /// Deployment failed or the EVM halted.
+    #[error("EVM execution failed: {0}")]
+    Execution(String),
+    /// The committed bytecode is missing or malformed.
+    #[error("verifier bytecode: {0}")]
+    Artifacts(String),
+}
+
+/// Creation bytecode of the four contracts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifacts {
+    /// `Halo2VerifierGates`.
+    pub gates: Vec<u8>,
+    /// `Halo2Verifier`.
+    pub verifier: Vec<u8>,
+    /// `ZkmnistVerifier`.
+    pub wrapper: Vec<u8>,
+    /// `DigitRegistry`.
+    pub registry: Vec<u8>,
+    /// Digest of the verifying key the verifier was generated from.
+    pub vk_digest: String,
+    /// The setup of that key.
+    pub setup: String,
+}
+
+/// `verifier.json`'s fields that matter to a reader.
+#[derive(serde::Deserialize)]
+struct Record {
+    format: String,
+    vk_digest: String,
+    setup: String,
+}
+
+impl Artifacts {
+    /// The bytecode committed in `circuits/evm/`, built into this library.
+    pub fn embedded() -> Result<Self, EvmError> {
+        Self::from_files(
+            include_str!("../../circuits/evm/verifier.json"),
+            include_str!("../../circuits/evm/Halo2VerifierGates.bin"),
+            include_str!("../../circuits/evm/Halo2Verifier.bin"),
+            include_str!("../../circuits/evm/ZkmnistVerifier.bin"),
+            include_str!("../../circuits/evm/DigitRegistry.bin"),
+        )
+    }
+
+    /// Reads what `zkmnist export-verifier` wrote to `dir`.
+    pub fn load(dir: &std::path::Path) -> Result<Self, EvmError> {
+        let read = |name: &str| {
+            let p = dir.join(name);
+            std::fs::read_to_string(&p)
+                .map_err(|e| EvmError::Artifacts(format!("cannot read {}: {e}", p.display())))
+        };
+        Self::from_files(
+            &read("verifier.json")?,
+            &read("Halo2VerifierGates.bin")?,
+            &read("Halo2Verifier.bin")?,
+            &read("ZkmnistVerifier.bin")?,
+            &read("DigitRegistry.bin")?,
+        )
+    }
+
+    /// Parses `verifier.json` and the four `.bin` files' hex.
+    pub fn from_files(
+        record: &str,
+        gates: &str,
+        verifier: &str,
+        wrapper: &str,
+        registry: &str,
+    ) -> Result<Self, EvmError> {
+        let record: Record = serde_json::from_str(record)
+            .map_err(|e| EvmError::Artifacts(format!("verifier.json: {e}")))?;
+        if record.format != EVM_FORMAT {
+            return Err(EvmError::Artifacts(format!(
+                "verifier.json: format {:?}, this build reads {EVM_FORMAT:?}",
+                record.format
+            )));
+        }
+        let parse = |name: &str, text: &str| {
+            let t = text.trim();
+            let t = t.strip_prefix("0x").unwrap_or(t);
+            if t.is_empty() {
+                return Err(EvmError::Artifacts(format!(
+                    "{name}.bin is empty (run `zkmnist export-verifier --out circuits/evm`)"
+                )));
+            }
+            hex::decode(t).map_err(|e| EvmError::Artifacts(format!("{name}.bin: not hex: {e}")))
+        };
+        Ok(Artifacts {
+            gates: parse("Halo2VerifierGates", gates)?,
+            verifier: parse("Halo2Verifier", verifier)?,
+            wrapper: parse("ZkmnistVerifier", wrapper)?,
+            registry: parse("DigitRegistry", registry)?,
+            vk_digest: record.vk_digest,
+            setup: record.setup,
+        })
+    }
+}
+
+/// The generated verifier's input: the public inputs (32-byte big-endian each), then the proof.
+pub fn calldata(public_inputs: &[Fr; PUBLIC_INPUTS], proof: &[u8]) -> Vec<u8> {
+    crate::proof_file::calldata(public_inputs, proof)
+}
+
+/// The first four bytes of the Keccak-256 of a function signature.
+pub fn selector(signature: &str) -> [u8; 4] {
+    let h = Keccak256::digest(signature.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
+/// ABI-encoded call of `ZkmnistVerifier.verify(bytes proof, uint256 imageCommitment,
+/// uint256 digit, uint256 context)`.
+pub fn wrapper_call(public_inputs: &[Fr; PUBLIC_INPUTS], proof: &[u8]) -> Vec<u8> {
+    let mut out = selector("verify(bytes,uint256,uint256,uint256)").to_vec();
+    out.extend(word(0x80));
+    for p in public_inputs {
+        out.extend(crate::field::to_be_bytes(p));
+    }
+    out.extend(word(proof.len() as u64));
+    out.extend_from_slice(proof);
+    out.resize(out.len() + (32 - proof.len() % 32) % 32, 0);
+    out
+}
+
+/// ABI-encoded call of `DigitRegistry.record(bytes proof, uint256 imageCommitment, uint256 digit)`.
+pub fn registry_call(public_inputs: &[Fr; PUBLIC_INPUTS], proof: &[u8]) -> Vec<u8> {
+    let mut out = selector("record(bytes,uint256,uint256)").to_vec();
+    out.extend(word(0x60));
+    out.extend(crate::field::to_be_bytes(&public_inputs[0]));
+    out.extend(crate::field::to_be_bytes(&public_inputs[1]));
+    out.extend(word(proof.len() as u64));
+    out.extend_from_slice(proof);
+    out.resize(out.len() + (32 - proof.len() % 32) % 32, 0);
+    out
+}
+
+/// A constructor argument or ABI word: `v` as 32 big-endian bytes.
+pub fn word(v: u64) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[24..].copy_from_slice(&v.to_be_bytes());
+    w
+}
+
+/// Decodes a `bool` return value.
+pub fn decode_bool(output: &[u8]) -> Result<bool, EvmError> {
+    match output {
+        [zeros @ .., last] if output.len() == 32 && zeros.iter().all(|b| *b == 0) && *last <= 1 => {
+            Ok(*last == 1)
+        }
+        _ => Err(EvmError::Execution(format!(
+            "expected an ABI bool, got {} bytes: 0x{}",
+            output.len(),
+            hex::encode(output)
+        ))),
+    }
+}
