@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# The demo, from a fresh clone: builds zkmnist, classifies a committed sample digit, then proves
-# that classification in zero knowledge and verifies the proof (with the INSECURE dev setup).
+# The demo, from a fresh clone: builds zkmnist and the page's wasm, makes the (INSECURE, dev)
+# keys, proves and verifies a sample digit on the command line, then serves the page on
+# http://127.0.0.1:$PORT/ (default 8080) until interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+port="${PORT:-8080}"
 
-cargo build --release --quiet
+scripts/ensure-node.sh
+cargo build --release
+./scripts/build-wasm.sh
 zk=./target/release/zkmnist
-$zk info
 echo
-echo "\$ zkmnist predict --image tests/fixtures/digit-7.png"
-$zk predict --image tests/fixtures/digit-7.png
+$zk info
 echo
 # Keys take a few seconds; making them every time keeps them in step with this build.
 echo "\$ zkmnist setup"
@@ -21,3 +23,9 @@ $zk prove --image tests/fixtures/digit-7.png --out .cache/demo/proof.json --open
 echo
 echo "\$ zkmnist verify .cache/demo/proof.json"
 $zk verify .cache/demo/proof.json
+echo
+echo "\$ zkmnist verify-evm .cache/demo/proof.json"
+$zk verify-evm .cache/demo/proof.json
+echo
+echo "\$ zkmnist serve --port $port"
+exec $zk serve --port "$port"

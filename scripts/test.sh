@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (idempotent), then
-# checks formatting and lints and runs every test. CI runs exactly this (.ci/run).
+# checks formatting and lints, runs every Rust test, builds the page's wasm, and runs the
+# end-to-end test (anvil + `zkmnist serve` + headless chromium). CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+start=$(date +%s)
+elapsed() { echo "   ($(( $(date +%s) - start )) s so far)"; }
 
 ./scripts/fetch-mnist.sh
 ./scripts/fetch-ptau.sh
 scripts/ensure-node.sh
-# Node packages pinned in package-lock.json (solc-js for the Solidity verifier); installed
+scripts/ensure-chromium.sh
+# Node packages pinned in package-lock.json (solc-js, ethers, anvil, playwright-core); installed
 # again only when the lock file is newer than the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+  || rustup target add wasm32-unknown-unknown
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-# The `evm` feature adds the Solidity verifier (snark-verifier, revm): lint and test with it, so
-# everything is built once, in one configuration.
+# The `evm` feature adds the Solidity verifier generator (snark-verifier): lint and test with it,
+# so the native code is built once, in one configuration.
 echo "== cargo clippy"
 cargo clippy --release --all-targets --features evm -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features evm-exec --lib -- -D warnings
+elapsed
 echo "== cargo test"
 cargo test --release --features evm
+elapsed
+echo "== wasm"
+./scripts/build-wasm.sh
+elapsed
+echo "== end to end (anvil, zkmnist serve, chromium)"
+node tests/e2e/e2e.mjs
+elapsed

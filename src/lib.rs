@@ -17,5 +17,9 @@ pub mod model;
 pub mod preprocess;
 pub mod proof_file;
 pub mod prover;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serve;
 pub mod srs;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -8,7 +8,7 @@ use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-use zkmnist::circuit::{Witness, ZkmnistCircuit};
+use zkmnist::circuit::ZkmnistCircuit;
 use zkmnist::commitment;
 use zkmnist::data::{self, Split, idx};
 use zkmnist::field::{from_hex, to_hex};
@@ -158,6 +158,18 @@ enum Command {
         #[arg(long)]
         artifacts: Option<PathBuf>,
     },
+    /// Serve the browser demo (index.html, www/, pkg/, the keys) and `POST /api/verify`.
+    Serve {
+        /// TCP port.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Key directory (served at /keys/ and used by /api/verify).
+        #[arg(long, default_value = DEFAULT_KEYS)]
+        keys: PathBuf,
+    },
     /// Check that an opening file opens a proof's image commitment, and show its digit.
     Open {
         /// The proof file.
@@ -261,6 +273,7 @@ fn run(cmd: Command) -> CliResult {
         #[cfg(feature = "evm")]
         Command::ExportVerifier { out, keys } => export_verifier(&out, &keys),
         Command::VerifyEvm { proof, artifacts } => verify_evm(&proof, artifacts.as_deref()),
+        Command::Serve { port, host, keys } => serve(&host, port, &keys),
     }
 }
 
@@ -587,41 +600,21 @@ fn prove(
     if keys.manifest.setup == DEV_SETUP {
         eprintln!("{DEV_WARNING}");
     }
-    let witness = step(
-        "computing the witness",
-        || -> Result<Witness, Box<dyn std::error::Error>> {
-            Ok(Witness {
-                pixels,
-                salt: commitment::random_salt()?,
-                context,
-                trace: model::forward(circuit.spec(), &pixels)?,
-            })
-        },
-    )?;
+    let witness = step("computing the witness", || {
+        prover::image_witness(&circuit, pixels, context)
+    })?;
     let publics = witness.public_inputs();
     let digit = witness.trace.digit as u8;
-    let salt = witness.salt;
     let start = Instant::now();
-    let proof = step("proving", || {
-        prover::prove(&keys.params, &keys.pk, &circuit, witness)
+    let (file, opening_file) = step("proving and checking the proof", || {
+        prover::prove_files(&keys, &circuit, witness, &mut |_| ())
     })?;
     let prove_time = start.elapsed();
-    step("checking the proof", || {
-        prover::verify(&keys.params, keys.pk.get_vk(), &publics, &proof)
-    })?;
-    let file = ProofFile::new(
-        keys.manifest.vk_digest.clone(),
-        keys.manifest.setup.clone(),
-        &publics,
-        digit,
-        &proof,
-    );
+    // "0x" + two hex digits per byte.
+    let proof_len = (file.proof.len() - 2) / 2;
     write_text(out, &(serde_json::to_string_pretty(&file)? + "\n"))?;
     match opening {
-        Some(path) => write_text(
-            path,
-            &(serde_json::to_string_pretty(&OpeningFile::new(&pixels, salt))? + "\n"),
-        )?,
+        Some(path) => write_text(path, &(serde_json::to_string_pretty(&opening_file)? + "\n"))?,
         None => eprintln!(
             "note: no --opening given: the salt is discarded, so this commitment can never be opened"
         ),
@@ -630,8 +623,7 @@ fn prove(
     out!("image_commitment: {}", to_hex(&publics[0]));
     out!("context: {}", to_hex(&publics[2]));
     out!(
-        "proof: {} bytes, proved in {} ms",
-        proof.len(),
+        "proof: {proof_len} bytes, proved and checked in {} ms",
         prove_time.as_millis()
     );
     out!("setup: {}", keys.manifest.setup);
@@ -644,15 +636,8 @@ fn verify(proof_path: &Path, keys_dir: &Path) -> CliResult {
         .map_err(|e| format!("{}: {e}", proof_path.display()))?;
     let circuit = circuit()?;
     let keys = keys::load_verifier(keys_dir, &circuit)?;
-    if parsed.vk_digest != keys.manifest.vk_digest || parsed.setup != keys.manifest.setup {
-        return Err(format!(
-            "the proof is for verifying key {} ({}), the pinned key is {} ({})",
-            parsed.vk_digest, parsed.setup, keys.manifest.vk_digest, keys.manifest.setup
-        )
-        .into());
-    }
     let start = Instant::now();
-    prover::verify(&keys.params, &keys.vk, &parsed.public_inputs, &parsed.proof)?;
+    prover::verify_parsed(&keys, &parsed)?;
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     out!("valid");
     out!("digit: {}", parsed.digit);
@@ -780,5 +765,45 @@ fn verify_evm(proof_path: &Path, artifacts: Option<&Path>) -> CliResult {
     if parsed.setup == DEV_SETUP {
         eprintln!("{DEV_WARNING}");
     }
+    Ok(())
+}
+
+fn serve(host: &str, port: u16, keys_dir: &Path) -> CliResult {
+    let root = std::env::current_dir()?;
+    for needed in ["index.html", "www", "pkg/zkmnist.js", "pkg/zkmnist_bg.wasm"] {
+        if !root.join(needed).exists() {
+            return Err(format!(
+                "{} is missing: run `zkmnist serve` from the repository root after scripts/build-wasm.sh (scripts/demo.sh does both)",
+                root.join(needed).display()
+            )
+            .into());
+        }
+    }
+    let circuit = circuit()?;
+    let verifier = keys::load_verifier(keys_dir, &circuit)?;
+    if !keys_dir.join("pk.bin").exists() {
+        return Err(format!(
+            "{}/pk.bin is missing: run `zkmnist setup`",
+            keys_dir.display()
+        )
+        .into());
+    }
+    let setup = verifier.manifest.setup.clone();
+    let listener = std::net::TcpListener::bind((host, port))
+        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    let addr = listener.local_addr()?;
+    out!("zkmnist demo: http://{addr}/");
+    out!("keys: {} ({setup})", keys_dir.display());
+    if setup == DEV_SETUP {
+        eprintln!("{DEV_WARNING}");
+    }
+    zkmnist::serve::run(
+        zkmnist::serve::Site {
+            root,
+            keys_dir: keys_dir.to_path_buf(),
+            verifier,
+        },
+        listener,
+    )?;
     Ok(())
 }

@@ -196,7 +196,7 @@ fn setup_prove_verify_open_and_rejections() {
     let out = stdout(&o);
     assert!(out.lines().any(|l| l == "digit: 3"), "{out}");
     assert!(
-        out.contains("image_commitment: 0x") && out.contains(" bytes, proved in "),
+        out.contains("image_commitment: 0x") && out.contains(" bytes, proved and checked in "),
         "{out}"
     );
     assert!(stderr(&o).contains("WARNING: dev-insecure"));

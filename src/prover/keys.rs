@@ -168,36 +168,74 @@ pub fn write(
     Ok(manifest)
 }
 
+/// Where key files come from: a directory, or bytes fetched by the page.
+pub trait KeySource {
+    /// Names the source in messages.
+    fn origin(&self) -> String;
+    /// The bytes of `name` (`keys.json`, `params.bin`, `vk.bin`, `pk.bin`).
+    fn read(&self, name: &str) -> Result<Vec<u8>, ProverError>;
+}
+
+impl KeySource for &Path {
+    fn origin(&self) -> String {
+        self.display().to_string()
+    }
+
+    fn read(&self, name: &str) -> Result<Vec<u8>, ProverError> {
+        let path = self.join(name);
+        std::fs::read(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound && name == "keys.json" {
+                ProverError::Invalid(format!(
+                    "no keys in {}: run `zkmnist setup` first",
+                    self.display()
+                ))
+            } else {
+                io_err(&path)(source)
+            }
+        })
+    }
+}
+
+/// Key files held in memory (name, bytes).
+pub struct KeyBytes<'a> {
+    /// Where they came from, for messages (a URL, say).
+    pub origin: &'a str,
+    /// The files.
+    pub files: &'a [(&'a str, &'a [u8])],
+}
+
+impl KeySource for KeyBytes<'_> {
+    fn origin(&self) -> String {
+        self.origin.to_string()
+    }
+
+    fn read(&self, name: &str) -> Result<Vec<u8>, ProverError> {
+        self.files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| b.to_vec())
+            .ok_or_else(|| ProverError::Invalid(format!("{}: no {name}", self.origin)))
+    }
+}
+
 /// Reads `keys.json` and checks it belongs to this circuit's model.
-fn manifest(dir: &Path, circuit: &ZkmnistCircuit) -> Result<KeysManifest, ProverError> {
-    let path = dir.join("keys.json");
-    let text = std::fs::read_to_string(&path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            ProverError::Invalid(format!(
-                "no keys in {}: run `zkmnist setup` first",
-                dir.display()
-            ))
-        } else {
-            io_err(&path)(source)
-        }
-    })?;
-    let m: KeysManifest = serde_json::from_str(&text).map_err(|e| {
+fn manifest(src: &dyn KeySource, circuit: &ZkmnistCircuit) -> Result<KeysManifest, ProverError> {
+    let origin = src.origin();
+    let bytes = src.read("keys.json")?;
+    let m: KeysManifest = serde_json::from_slice(&bytes).map_err(|e| {
         ProverError::Invalid(format!(
-            "{} is not a zkmnist keys manifest: {e}",
-            path.display()
+            "{origin}/keys.json is not a zkmnist keys manifest: {e}"
         ))
     })?;
     if m.format != KEYS_FORMAT {
         return Err(ProverError::Invalid(format!(
-            "{} has format {:?}, expected {KEYS_FORMAT:?}",
-            path.display(),
+            "{origin}/keys.json has format {:?}, expected {KEYS_FORMAT:?}",
             m.format
         )));
     }
     if m.model != circuit.spec().content_hash {
         return Err(ProverError::Invalid(format!(
-            "keys in {} are for model {}, this build's model is {}: rerun `zkmnist setup`",
-            dir.display(),
+            "keys in {origin} are for model {}, this build's model is {}: rerun `zkmnist setup`",
             m.model,
             circuit.spec().content_hash
         )));
@@ -205,26 +243,33 @@ fn manifest(dir: &Path, circuit: &ZkmnistCircuit) -> Result<KeysManifest, Prover
     Ok(m)
 }
 
-/// Reads a file of the directory after checking its hash against the manifest.
-fn checked(dir: &Path, m: &KeysManifest, name: &str) -> Result<Vec<u8>, ProverError> {
-    let path = dir.join(name);
-    let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+/// Reads a file of the source after checking its hash against the manifest.
+fn checked(src: &dyn KeySource, m: &KeysManifest, name: &str) -> Result<Vec<u8>, ProverError> {
+    let bytes = src.read(name)?;
     let expected = m
         .files
         .get(name)
         .ok_or_else(|| ProverError::Invalid(format!("keys.json lists no hash for {name}")))?;
     if &sha256_hex(&bytes) != expected {
         return Err(ProverError::Invalid(format!(
-            "{} is corrupted or was replaced (its SHA-256 differs from keys.json): rerun `zkmnist setup`",
-            path.display()
+            "{}/{name} is corrupted or was replaced (its SHA-256 differs from keys.json): rerun `zkmnist setup`",
+            src.origin()
         )));
     }
     Ok(bytes)
 }
 
-fn read_params(dir: &Path, m: &KeysManifest) -> Result<ParamsKZG<Bn256>, ProverError> {
-    let bytes = checked(dir, m, "params.bin")?;
-    ParamsKZG::<Bn256>::read(&mut bytes.as_slice()).map_err(io_err(&dir.join("params.bin")))
+fn parse_err(src: &dyn KeySource, name: &str) -> impl Fn(std::io::Error) -> ProverError {
+    let path = format!("{}/{name}", src.origin());
+    move |source| ProverError::Io {
+        path: path.clone(),
+        source,
+    }
+}
+
+fn read_params(src: &dyn KeySource, m: &KeysManifest) -> Result<ParamsKZG<Bn256>, ProverError> {
+    let bytes = checked(src, m, "params.bin")?;
+    ParamsKZG::<Bn256>::read(&mut bytes.as_slice()).map_err(parse_err(src, "params.bin"))
 }
 
 /// The key read from `name` must have the digest `keys.json` records, and that digest must be
@@ -242,13 +287,26 @@ fn check_digest(
     Pinned::embedded()?.check(&m.setup, &m.vk_digest)
 }
 
-/// Loads parameters and verifying key.
+/// Loads parameters and verifying key from a directory.
 pub fn load_verifier(dir: &Path, circuit: &ZkmnistCircuit) -> Result<VerifierKeys, ProverError> {
-    let manifest = manifest(dir, circuit)?;
-    let params = read_params(dir, &manifest)?;
-    let bytes = checked(dir, &manifest, "vk.bin")?;
+    load_verifier_from(&dir, circuit)
+}
+
+/// Loads parameters and proving key from a directory.
+pub fn load_prover(dir: &Path, circuit: &ZkmnistCircuit) -> Result<ProverKeys, ProverError> {
+    load_prover_from(&dir, circuit)
+}
+
+/// Loads parameters and verifying key.
+pub fn load_verifier_from(
+    src: &dyn KeySource,
+    circuit: &ZkmnistCircuit,
+) -> Result<VerifierKeys, ProverError> {
+    let manifest = manifest(src, circuit)?;
+    let params = read_params(src, &manifest)?;
+    let bytes = checked(src, &manifest, "vk.bin")?;
     let vk = VerifyingKey::<G1Affine>::read::<_, ZkmnistCircuit>(&mut bytes.as_slice(), FORMAT, ())
-        .map_err(io_err(&dir.join("vk.bin")))?;
+        .map_err(parse_err(src, "vk.bin"))?;
     check_digest("vk.bin", &vk, &manifest)?;
     Ok(VerifierKeys {
         params,
@@ -258,12 +316,15 @@ pub fn load_verifier(dir: &Path, circuit: &ZkmnistCircuit) -> Result<VerifierKey
 }
 
 /// Loads parameters and proving key.
-pub fn load_prover(dir: &Path, circuit: &ZkmnistCircuit) -> Result<ProverKeys, ProverError> {
-    let manifest = manifest(dir, circuit)?;
-    let params = read_params(dir, &manifest)?;
-    let bytes = checked(dir, &manifest, "pk.bin")?;
+pub fn load_prover_from(
+    src: &dyn KeySource,
+    circuit: &ZkmnistCircuit,
+) -> Result<ProverKeys, ProverError> {
+    let manifest = manifest(src, circuit)?;
+    let params = read_params(src, &manifest)?;
+    let bytes = checked(src, &manifest, "pk.bin")?;
     let pk = ProvingKey::<G1Affine>::read::<_, ZkmnistCircuit>(&mut bytes.as_slice(), FORMAT, ())
-        .map_err(io_err(&dir.join("pk.bin")))?;
+        .map_err(parse_err(src, "pk.bin"))?;
     check_digest("pk.bin", pk.get_vk(), &manifest)?;
     Ok(ProverKeys {
         params,

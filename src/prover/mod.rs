@@ -10,6 +10,7 @@ pub mod transcript;
 
 use crate::circuit::{PUBLIC_INPUTS, Witness, ZkmnistCircuit};
 use crate::field::to_hex;
+use crate::proof_file::{OpeningFile, ParsedProof, ProofFile};
 use halo2_proofs::plonk::{
     Error as PlonkError, ProvingKey, VerifyingKey, create_proof, keygen_pk, keygen_vk_custom,
     verify_proof,
@@ -156,4 +157,60 @@ pub fn verify(
         )));
     }
     Ok(())
+}
+
+/// The witness for proving that `pixels` (a preprocessed image) is the model's digit, with a
+/// fresh random salt and the given context.
+pub fn image_witness(
+    circuit: &ZkmnistCircuit,
+    pixels: [u8; crate::model::spec::IMAGE_PIXELS],
+    context: Fr,
+) -> Result<Witness, ProverError> {
+    Ok(Witness {
+        pixels,
+        salt: crate::commitment::random_salt()
+            .map_err(|e| ProverError::Invalid(format!("no randomness for the salt: {e}")))?,
+        context,
+        trace: crate::model::forward(circuit.spec(), &pixels)
+            .map_err(|e| ProverError::Invalid(e.to_string()))?,
+    })
+}
+
+/// Proves a witness with loaded keys, checks the proof before handing it out, and returns
+/// the proof file and the opening file (the salt and pixels, for the prover only).
+/// `on_stage` hears "commitment", "proving" and "checking" as each starts.
+pub fn prove_files(
+    keys: &keys::ProverKeys,
+    circuit: &ZkmnistCircuit,
+    witness: Witness,
+    on_stage: &mut dyn FnMut(&str),
+) -> Result<(ProofFile, OpeningFile), ProverError> {
+    on_stage("commitment");
+    let publics = witness.public_inputs();
+    let digit = witness.trace.digit as u8;
+    let opening = OpeningFile::new(&witness.pixels, witness.salt);
+    on_stage("proving");
+    let proof = prove(&keys.params, &keys.pk, circuit, witness)?;
+    on_stage("checking");
+    verify(&keys.params, keys.pk.get_vk(), &publics, &proof)?;
+    let file = ProofFile::new(
+        keys.manifest.vk_digest.clone(),
+        keys.manifest.setup.clone(),
+        &publics,
+        digit,
+        &proof,
+    );
+    Ok((file, opening))
+}
+
+/// Verifies a parsed proof file against loaded verifier keys: the file must name these keys
+/// (digest and setup), and the proof must verify for its public inputs.
+pub fn verify_parsed(keys: &keys::VerifierKeys, parsed: &ParsedProof) -> Result<(), ProverError> {
+    if parsed.vk_digest != keys.manifest.vk_digest || parsed.setup != keys.manifest.setup {
+        return Err(ProverError::Invalid(format!(
+            "the proof is for verifying key {} ({}), the pinned key is {} ({})",
+            parsed.vk_digest, parsed.setup, keys.manifest.vk_digest, keys.manifest.setup
+        )));
+    }
+    verify(&keys.params, &keys.vk, &parsed.public_inputs, &parsed.proof)
 }

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Deploys the committed verifier (circuits/evm/*.bin) to a chain: Halo2VerifierGates,
+// Halo2Verifier(gates), ZkmnistVerifier(verifier), DigitRegistry(zkmnist), and prints the
+// addresses. The key is read from an environment variable, never from the command line.
+//
+//   ZKMNIST_DEPLOYER_KEY=0x... node scripts/deploy.mjs --rpc http://127.0.0.1:8545 --private-key-env ZKMNIST_DEPLOYER_KEY
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { ethers } from 'ethers';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ORDER = ['Halo2VerifierGates', 'Halo2Verifier', 'ZkmnistVerifier', 'DigitRegistry'];
+
+export function artifacts() {
+  const dir = path.join(root, 'circuits/evm');
+  const record = JSON.parse(readFileSync(path.join(dir, 'verifier.json'), 'utf8'));
+  const bin = Object.fromEntries(ORDER.map((n) => {
+    const hex = readFileSync(path.join(dir, `${n}.bin`), 'utf8').trim();
+    if (!/^[0-9a-f]+$/.test(hex)) throw new Error(`circuits/evm/${n}.bin is not hex bytecode`);
+    return [n, `0x${hex}`];
+  }));
+  const abi = {
+    ZkmnistVerifier: JSON.parse(readFileSync(path.join(dir, 'ZkmnistVerifier.abi.json'), 'utf8')),
+    DigitRegistry: JSON.parse(readFileSync(path.join(dir, 'DigitRegistry.abi.json'), 'utf8')),
+  };
+  return { record, bin, abi };
+}
+
+// Deploys the four contracts with `signer`; returns { addresses, gas } keyed by contract name.
+export async function deploy(signer, log = () => {}) {
+  const { bin } = artifacts();
+  const addresses = {};
+  const gas = {};
+  let previous = null;
+  // Explicit nonces: back-to-back deployments must not race ethers' nonce lookup.
+  let nonce = await signer.provider.getTransactionCount(await signer.getAddress(), 'pending');
+  for (const name of ORDER) {
+    const data = previous === null
+      ? bin[name]
+      : bin[name] + ethers.AbiCoder.defaultAbiCoder().encode(['address'], [previous]).slice(2);
+    const tx = await signer.sendTransaction({ data, nonce: nonce++ });
+    const receipt = await tx.wait();
+    if (!receipt || receipt.status !== 1 || !receipt.contractAddress) {
+      throw new Error(`deploying ${name} failed (transaction ${tx.hash})`);
+    }
+    addresses[name] = receipt.contractAddress;
+    gas[name] = Number(receipt.gasUsed);
+    previous = receipt.contractAddress;
+    log(`${name}: ${receipt.contractAddress} (${receipt.gasUsed} gas)`);
+  }
+  return { addresses, gas };
+}
+
+function usage(message) {
+  if (message) console.error(`error: ${message}`);
+  console.error('usage: node scripts/deploy.mjs --rpc URL --private-key-env VAR');
+  process.exit(message ? 1 : 0);
+}
+
+async function main(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') usage();
+    if (!['--rpc', '--private-key-env'].includes(a)) usage(`unknown argument ${a}`);
+    if (i + 1 >= argv.length) usage(`${a} needs a value`);
+    args[a.slice(2)] = argv[++i];
+  }
+  if (!args.rpc) usage('--rpc is required');
+  if (!args['private-key-env']) usage('--private-key-env is required');
+  const key = process.env[args['private-key-env']];
+  if (!key) usage(`environment variable ${args['private-key-env']} is not set`);
+  const provider = new ethers.JsonRpcProvider(args.rpc, undefined, { staticNetwork: true });
+  let network;
+  try {
+    network = await provider.getNetwork();
+  } catch (e) {
+    usage(`cannot reach ${args.rpc}: ${e.shortMessage || e.message}`);
+  }
+  let signer;
+  try {
+    signer = new ethers.Wallet(key, provider);
+  } catch {
+    usage(`${args['private-key-env']} does not hold a valid private key`);
+  }
+  const { record } = artifacts();
+  console.error(`deploying the zkmnist verifier for key ${record.vk_digest} (${record.setup}) to chain ${network.chainId} from ${signer.address}`);
+  if (record.setup === 'dev-insecure') {
+    console.error('WARNING: dev-insecure setup: anyone can forge proofs this verifier accepts. Never deploy it where it matters.');
+  }
+  const { addresses } = await deploy(signer, (line) => console.error(line));
+  for (const [name, address] of Object.entries(addresses)) console.log(`${name} ${address}`);
+  console.log(`page: http://127.0.0.1:8080/?rpc=${encodeURIComponent(args.rpc)}&verifier=${addresses.ZkmnistVerifier}`);
+  provider.destroy();
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(`error: ${e.shortMessage || e.message}`);
+    process.exit(1);
+  });
+}

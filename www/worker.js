@@ -1,0 +1,101 @@
+// The prover's thread: loads the wasm module and the keys, then proves and verifies on request,
+// so the page never freezes. Messages in: {id, type, ...}; out: {id, type: 'stage'|'result'|'error', ...}.
+import init, { Keys, verifyEvm, wrapperCalldata } from '../pkg/zkmnist.js';
+
+const CACHE = 'zkmnist-keys-v1';
+let keys = null;
+let keysPromise = null;
+
+function post(id, type, payload = {}) {
+  self.postMessage({ id, type, ...payload });
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}${res.status === 404 ? ' (run `zkmnist setup`)' : ''}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+// Key files by content hash: a changed key is a different cache entry, never a stale one.
+async function cachedBytes(name, sha256, onStage) {
+  const url = `../keys/${name}`;
+  const cacheKey = `${new URL(url, self.location.href).href}?sha256=${sha256}`;
+  const cache = self.caches ? await self.caches.open(CACHE).catch(() => null) : null;
+  if (cache) {
+    const hit = await cache.match(cacheKey);
+    if (hit) return { bytes: new Uint8Array(await hit.arrayBuffer()), cached: true };
+  }
+  onStage(`downloading ${name}`);
+  const bytes = await fetchBytes(url);
+  if (cache) {
+    await cache.put(cacheKey, new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } })).catch(() => {});
+  }
+  return { bytes, cached: false };
+}
+
+async function loadKeys(onStage) {
+  const t0 = performance.now();
+  onStage('loading the prover');
+  await init();
+  onStage('loading keys');
+  const manifestBytes = await fetchBytes('../keys/keys.json');
+  let manifest;
+  try {
+    manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+  } catch (e) {
+    throw new Error(`keys/keys.json is not JSON: ${e.message}`);
+  }
+  const files = {};
+  let cached = true;
+  for (const name of ['params.bin', 'vk.bin', 'pk.bin']) {
+    const sha = manifest.files && manifest.files[name];
+    if (!sha) throw new Error(`keys/keys.json lists no ${name}`);
+    const got = await cachedBytes(name, sha, onStage);
+    files[name] = got.bytes;
+    cached = cached && got.cached;
+  }
+  onStage('reading keys');
+  keys = new Keys(new URL('../keys', self.location.href).href, manifestBytes, files['params.bin'], files['vk.bin'], files['pk.bin']);
+  return { setup: keys.setup, vkDigest: keys.vkDigest, cached, ms: Math.round(performance.now() - t0) };
+}
+
+function ensureKeys(onStage) {
+  if (!keysPromise) {
+    keysPromise = loadKeys(onStage).catch((e) => { keysPromise = null; throw e; });
+  }
+  return keysPromise;
+}
+
+self.onmessage = async (event) => {
+  const { id, type } = event.data;
+  const stage = (name) => post(id, 'stage', { stage: name });
+  try {
+    let result;
+    if (type === 'load') {
+      result = await ensureKeys(stage);
+    } else if (type === 'prove') {
+      await ensureKeys(stage);
+      const t0 = performance.now();
+      result = keys.prove(event.data.pixels, event.data.context, stage);
+      result.ms = Math.round(performance.now() - t0);
+    } else if (type === 'verify') {
+      await ensureKeys(stage);
+      const t0 = performance.now();
+      result = keys.verify(event.data.proofJson);
+      result.ms = +(performance.now() - t0).toFixed(1);
+    } else if (type === 'verifyEvm') {
+      await init();
+      const t0 = performance.now();
+      result = verifyEvm(event.data.proofJson);
+      result.ms = Math.round(performance.now() - t0);
+    } else if (type === 'calldata') {
+      await init();
+      result = { calldata: wrapperCalldata(event.data.proofJson) };
+    } else {
+      throw new Error(`unknown request ${type}`);
+    }
+    post(id, 'result', { result });
+  } catch (e) {
+    post(id, 'error', { message: e && e.message ? e.message : String(e) });
+  }
+};
