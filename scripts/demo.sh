@@ -13,9 +13,10 @@ zk=./target/release/zkmnist
 echo
 $zk info
 echo
-# Keys take a few seconds; making them every time keeps them in step with this build.
-echo "\$ zkmnist setup"
-$zk setup
+# Keeps keys/ when they are this build's pinned keys (dev or a real ceremony's, see the
+# README); otherwise makes the INSECURE dev keys.
+echo "\$ zkmnist setup --if-needed"
+$zk setup --if-needed
 echo
 mkdir -p .cache/demo
 echo "\$ zkmnist prove --image tests/fixtures/digit-7.png --out .cache/demo/proof.json --opening .cache/demo/opening.json"

@@ -110,6 +110,10 @@ enum Command {
         /// after an intended circuit or model change).
         #[arg(long)]
         pin: bool,
+        /// Keep the key directory when it already holds valid, pinned keys for this build
+        /// (whatever their setup); make keys only otherwise.
+        #[arg(long, conflicts_with_all = ["srs", "pin"])]
+        if_needed: bool,
     },
     /// Prove that a picture's digit is what the model says, without revealing the picture.
     Prove {
@@ -260,7 +264,23 @@ fn run(cmd: Command) -> CliResult {
         Command::Srs {
             command: SrsCommand::Import { ptau, k, out },
         } => srs_import(&ptau, k, &out),
-        Command::Setup { srs, out, pin } => setup(srs.as_deref(), &out, pin),
+        Command::Setup {
+            srs,
+            out,
+            pin,
+            if_needed,
+        } => {
+            if if_needed && let Ok(k) = keys::load_prover(&out, &circuit()?) {
+                out!(
+                    "keys in {} are current (setup {}, vk_digest {}); keeping them",
+                    out.display(),
+                    k.manifest.setup,
+                    k.manifest.vk_digest
+                );
+                return Ok(());
+            }
+            setup(srs.as_deref(), &out, pin)
+        }
         Command::Prove {
             image,
             context,

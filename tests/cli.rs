@@ -211,7 +211,34 @@ fn setup_prove_verify_open_and_rejections() {
     assert!(stdout(&o).contains("opening matches") && stdout(&o).contains("digit: 3"));
 
     let text = std::fs::read_to_string(d("proof.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let with_calldata: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // `calldata` is the public inputs then the proof; the variants below drop it (it is
+    // optional), so each reaches the check it is about.
+    let publics: String = with_calldata["public_inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap()[2..].to_string())
+        .collect();
+    assert_eq!(
+        with_calldata["calldata"].as_str().unwrap(),
+        format!(
+            "0x{publics}{}",
+            &with_calldata["proof"].as_str().unwrap()[2..]
+        )
+    );
+    let mut json = with_calldata.clone();
+    json.as_object_mut().unwrap().remove("calldata");
+    let o = zkmnist(&[
+        "verify",
+        &{
+            std::fs::write(d("nocalldata.json"), json.to_string()).unwrap();
+            d("nocalldata.json")
+        },
+        "--keys",
+        &keys,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
     // A flipped proof byte.
     let proof = json["proof"].as_str().unwrap().to_string();
     let flipped = format!(
@@ -225,10 +252,31 @@ fn setup_prove_verify_open_and_rejections() {
         d(name)
     };
     let mut bad = json.clone();
-    bad["proof"] = flipped.into();
+    bad["proof"] = flipped.clone().into();
     assert_clean_failure(
         &zkmnist(&["verify", &write("bad1.json", &bad), "--keys", &keys]),
         "the proof is invalid",
+    );
+    // The same file in the verifier contracts' bytecode (embedded EVM).
+    let o = zkmnist(&["verify-evm", &d("proof.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\nvalid\n") && stdout(&o).contains("gas: "));
+    let mut bad = json.clone();
+    bad["proof"] = flipped.clone().into();
+    assert_clean_failure(
+        &zkmnist(&["verify-evm", &write("bad-evm.json", &bad)]),
+        "the verifier contract rejected the proof",
+    );
+    // Keys that are current are kept.
+    let o = zkmnist(&["setup", "--if-needed", "--out", &keys]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("keeping them"), "{}", stdout(&o));
+    // A changed proof under the old calldata.
+    let mut bad = with_calldata.clone();
+    bad["proof"] = bad["proof"].as_str().unwrap().replace('a', "b").into();
+    assert_clean_failure(
+        &zkmnist(&["verify", &write("bad0.json", &bad), "--keys", &keys]),
+        "calldata: is not public_inputs followed by proof",
     );
     // Another digit, consistently in both fields.
     let mut bad = json.clone();
