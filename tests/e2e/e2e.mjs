@@ -271,6 +271,23 @@ async function main() {
   s = await waitState(page, 'verify-status');
   assert.equal(s.state, 'ok', s.text);
 
+  // ---- an injected wallet (EIP-1193) instead of a URL: a provider that forwards to anvil ------------
+  await page.evaluate((rpc) => {
+    window.ethereum = {
+      request: async ({ method, params }) => {
+        const res = await fetch(rpc, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+        const body = await res.json();
+        if (body.error) throw new Error(body.error.message);
+        return body.result;
+      },
+    };
+  }, rpcUrl);
+  await page.getByTestId('rpc-url').fill('');
+  await page.getByTestId('verify-contract-rpc').click();
+  s = await waitState(page, 'contract-status');
+  assert.equal(s.state, 'ok', s.text);
+  assert.match(s.text, /Chain 31337: ZkmnistVerifier.verify returned true/);
+
   // ---- wrong network / address: clear messages ------------------------------------------------
   await page.getByTestId('verifier-address').fill('0x000000000000000000000000000000000000dEaD');
   await page.getByTestId('verify-contract-rpc').click();
