@@ -23,6 +23,8 @@ echo "== building the wasm module"
 cargo build --release --target wasm32-unknown-unknown --no-default-features --features evm-exec --lib
 rm -rf pkg.tmp
 wasm-bindgen --target web --out-dir pkg.tmp target/wasm32-unknown-unknown/release/zkmnist.wasm
+# An ES module for Node too (tests/e2e/wasm.mjs loads it there).
+echo '{"type": "module", "private": true}' > pkg.tmp/package.json
 rm -rf pkg
 mv pkg.tmp pkg
 echo "wrote pkg/ ($(du -h pkg/zkmnist_bg.wasm | cut -f1) of wasm)"

@@ -35,6 +35,8 @@ elapsed
 echo "== wasm"
 ./scripts/build-wasm.sh
 elapsed
+echo "== wasm bindings in node"
+node tests/e2e/wasm.mjs
 echo "== end to end (anvil, zkmnist serve, chromium)"
 node tests/e2e/e2e.mjs
 elapsed
