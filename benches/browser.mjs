@@ -48,6 +48,7 @@ const cached = [];
 await page.goto(`http://127.0.0.1:${port}/`);
 await state('load-status');
 first.push(Number(await page.getByTestId('load-status').getAttribute('data-ms')));
+const proverThreads = await page.getByTestId('load-status').getAttribute('data-threads');
 for (let i = 0; i < Math.max(1, Math.min(runs, 3)); i++) {
   await page.reload();
   await state('load-status');
@@ -81,7 +82,7 @@ const version = browser.version();
 await browser.close();
 server.kill();
 
-console.log(`chromium ${version}, ${runs} runs, medians (min-max)`);
+console.log(`chromium ${version}, ${proverThreads} prover thread(s), ${runs} runs, medians (min-max)`);
 console.log('| what | median | range |');
 console.log('|---|---|---|');
 const row = (name, xs, unit) => console.log(`| ${name} | ${median(xs)} ${unit} | ${Math.min(...xs)} - ${Math.max(...xs)} ${unit} |`);

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the page's WebAssembly module into pkg/ (wasm-bindgen, --target web). Installs the
-# wasm32 target and wasm-bindgen-cli at exactly the wasm-bindgen crate's version when missing
-# (the install takes ~10 minutes once; later runs skip it).
+# Builds the page's WebAssembly module (wasm-bindgen, --target web) twice:
+#   pkg/          one thread; works in any browser;
+#   pkg/threads/  rayon over Web Workers (wasm-bindgen-rayon); the worker uses it when the page
+#                 is cross-origin isolated, and falls back to pkg/ otherwise.
+# Installs the wasm32 target, rust-src and wasm-bindgen-cli (at exactly the wasm-bindgen crate's
+# version) when missing; the cli install takes ~10 minutes once, later runs skip it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +21,34 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ];
   cargo install wasm-bindgen-cli --version "=$version"
 fi
 
-echo "== building the wasm module"
-# No rayon threads in the browser build (halo2's multicore feature does not compile there).
-cargo build --release --target wasm32-unknown-unknown --no-default-features --features evm-exec --lib
 rm -rf pkg.tmp
+echo "== building the wasm module (one thread)"
+# halo2's multicore feature needs wasm atomics, which this build does not have.
+cargo build --release --target wasm32-unknown-unknown --no-default-features --features evm-exec --lib
 wasm-bindgen --target web --out-dir pkg.tmp target/wasm32-unknown-unknown/release/zkmnist.wasm
 # An ES module for Node too (tests/e2e/wasm.mjs loads it there).
 echo '{"type": "module", "private": true}' > pkg.tmp/package.json
+
+# The threaded build needs std rebuilt with atomics: `-Z build-std`, an unstable cargo flag,
+# which stable Rust allows with RUSTC_BOOTSTRAP=1, and the rust-src component. If rust-src
+# cannot be had, the page runs on one thread (slower, same proofs).
+if rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src; then
+  echo "== building the wasm module (threads)"
+  RUSTC_BOOTSTRAP=1 \
+  RUSTFLAGS='-C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--max-memory=4294967296 -C link-arg=--import-memory -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base' \
+    cargo build -Z build-std=panic_abort,std --release --target wasm32-unknown-unknown \
+      --no-default-features --features evm-exec,wasm-threads --lib --target-dir target/wasm-threads
+  wasm-bindgen --target web --out-dir pkg.tmp/threads \
+    target/wasm-threads/wasm32-unknown-unknown/release/zkmnist.wasm
+  # wasm-bindgen-rayon's worker imports its package as '../../..', which only a bundler
+  # resolves; point it at the module file so plain browsers load it.
+  helpers=$(echo pkg.tmp/threads/snippets/wasm-bindgen-rayon-*/src/workerHelpers.js)
+  grep -q "import('../../..')" "$helpers" || { echo "error: unexpected $helpers" >&2; exit 1; }
+  sed -i "s|import('../../..')|import('../../../zkmnist.js')|" "$helpers"
+else
+  echo "note: rust-src unavailable: the page will prove on one thread" >&2
+fi
+
 rm -rf pkg
 mv pkg.tmp pkg
-echo "wrote pkg/ ($(du -h pkg/zkmnist_bg.wasm | cut -f1) of wasm)"
+echo "wrote pkg/ ($(du -h pkg/zkmnist_bg.wasm | cut -f1) of wasm)$([ -d pkg/threads ] && echo ' and pkg/threads/')"

@@ -357,7 +357,9 @@ refreshButtons();
     $('setup-warning').hidden = k.setup !== 'dev-insecure';
     const ms = Math.round(performance.now() - t0);
     load.dataset.ms = String(ms);
-    setStatus(load, 'ok', `Ready in ${ms} ms${k.cached ? ' (keys from cache)' : ''}. Draw a digit and press Prove.`);
+    load.dataset.threads = String(k.threads);
+    const notes = [k.cached ? 'keys from cache' : null, `${k.threads} prover thread${k.threads === 1 ? '' : 's'}`].filter(Boolean);
+    setStatus(load, 'ok', `Ready in ${ms} ms (${notes.join(', ')}). Draw a digit and press Prove.`);
   } catch (e) {
     setStatus(load, 'error', `Could not start: ${e.message}`);
   }

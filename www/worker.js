@@ -1,6 +1,45 @@
 // The prover's thread: loads the wasm module and the keys, then proves and verifies on request,
 // so the page never freezes. Messages in: {id, type, ...}; out: {id, type: 'stage'|'result'|'error', ...}.
-import init, { Keys, verifyEvm, wrapperCalldata } from '../pkg/zkmnist.js';
+//
+// Two builds of the module: pkg/threads/ (rayon on a pool of Web Workers, needs a cross-origin
+// isolated page and SharedArrayBuffer) and pkg/ (one thread). The threaded one is used when it
+// is present and the page is isolated; anything else falls back to the single-threaded one.
+
+let wasm = null; // the module's exports
+let threads = 1;
+let wasmPromise = null;
+
+async function loadThreaded() {
+  if (!self.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') return null;
+  const probe = await fetch('../pkg/threads/zkmnist.js', { method: 'HEAD' }).catch(() => null);
+  if (!probe || !probe.ok) return null;
+  try {
+    const m = await import('../pkg/threads/zkmnist.js');
+    await m.default();
+    const n = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8));
+    await m.initThreadPool(n);
+    threads = n;
+    return m;
+  } catch (e) {
+    console.warn(`threaded wasm unavailable, using one thread: ${e.message}`);
+    return null;
+  }
+}
+
+function init() {
+  if (!wasmPromise) {
+    wasmPromise = (async () => {
+      wasm = await loadThreaded();
+      if (!wasm) {
+        wasm = await import('../pkg/zkmnist.js');
+        await wasm.default();
+        threads = 1;
+      }
+      return wasm;
+    })();
+  }
+  return wasmPromise;
+}
 
 const CACHE = 'zkmnist-keys-v1';
 let keys = null;
@@ -55,8 +94,8 @@ async function loadKeys(onStage) {
     cached = cached && got.cached;
   }
   onStage('reading keys');
-  keys = new Keys(new URL('../keys', self.location.href).href, manifestBytes, files['params.bin'], files['vk.bin'], files['pk.bin']);
-  return { setup: keys.setup, vkDigest: keys.vkDigest, cached, ms: Math.round(performance.now() - t0) };
+  keys = new wasm.Keys(new URL('../keys', self.location.href).href, manifestBytes, files['params.bin'], files['vk.bin'], files['pk.bin']);
+  return { setup: keys.setup, vkDigest: keys.vkDigest, cached, threads, ms: Math.round(performance.now() - t0) };
 }
 
 function ensureKeys(onStage) {
@@ -86,11 +125,11 @@ self.onmessage = async (event) => {
     } else if (type === 'verifyEvm') {
       await init();
       const t0 = performance.now();
-      result = verifyEvm(event.data.proofJson);
+      result = wasm.verifyEvm(event.data.proofJson);
       result.ms = Math.round(performance.now() - t0);
     } else if (type === 'calldata') {
       await init();
-      result = { calldata: wrapperCalldata(event.data.proofJson) };
+      result = { calldata: wasm.wrapperCalldata(event.data.proofJson) };
     } else {
       throw new Error(`unknown request ${type}`);
     }

@@ -6,9 +6,9 @@
 //
 //   node tests/e2e/e2e.mjs        (scripts/test.sh runs it after building everything)
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -141,6 +141,11 @@ async function main() {
   log(`page ready: ${load.text}`);
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated');
   assert.ok(await page.getByTestId('setup-warning').isVisible(), 'the dev-setup warning is visible');
+  const threads = Number(await page.getByTestId('load-status').getAttribute('data-threads'));
+  timings.proverThreads = threads;
+  if (existsSync(path.join(root, 'pkg/threads/zkmnist.js')) && cpus().length > 1) {
+    assert.ok(threads > 1, `the threaded module is built but the page proves on ${threads} thread`);
+  }
 
   // Empty canvas: a clear message, no proof.
   await page.getByTestId('prove').click();
@@ -323,6 +328,32 @@ async function main() {
   await page.getByTestId('clear').focus();
   await page.keyboard.press('Tab');
   assert.ok(await page.evaluate(() => document.activeElement && document.activeElement.dataset.testid), 'Tab moves between controls');
+
+  // ---- without the threaded module (blocked): the page falls back to one thread ----------------
+  const single = await context.newPage();
+  single.on('pageerror', (e) => consoleErrors.push(`single-thread page: ${e.message}`));
+  await single.route('**/pkg/threads/**', (route) => route.abort());
+  await single.goto(url);
+  load = await waitState(single, 'load-status', 60_000);
+  assert.equal(load.state, 'ok', load.text);
+  assert.equal(await single.getByTestId('load-status').getAttribute('data-threads'), '1');
+  const [chooser4] = await Promise.all([single.waitForEvent('filechooser'), single.getByTestId('upload-proof').click()]);
+  await chooser4.setFiles(proofPath);
+  await waitState(single, 'proof-status');
+  await single.getByTestId('verify-page').click();
+  s = await waitState(single, 'verify-status');
+  assert.equal(s.state, 'ok', s.text);
+  // Drag and drop a tampered proof onto the page.
+  await single.evaluate((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'dropped.json', { type: 'application/json' }));
+    document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, readFileSync(tamperedPath, 'utf8'));
+  await single.waitForFunction(() => document.querySelector('[data-testid=proof-status]').textContent.includes('dropped.json'));
+  await single.getByTestId('verify-page').click();
+  s = await waitState(single, 'verify-status');
+  assert.equal(s.state, 'error', s.text);
+  await single.close();
 
   // ---- POST /api/verify -------------------------------------------------------------------------
   const post = (body, headers = {}) => fetch(`${base}/api/verify`, { method: 'POST', body, headers });
