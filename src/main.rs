@@ -142,8 +142,8 @@ enum Command {
         keys: PathBuf,
     },
     /// Generate the Solidity verifier from the pinned verifying key, compile it (with the
-    /// typed wrapper and the example consumer) and write sources, bytecode and ABIs.
-    #[cfg(feature = "evm")]
+    /// typed wrapper and the example consumer) and write sources, bytecode and ABIs (needs a
+    /// build with `--features evm` and Node.js with `npm ci` done).
     ExportVerifier {
         /// Output directory: sources in DIR, bytecode, ABIs and verifier.json in DIR/evm
         /// (`--out circuits` refreshes the committed copy).
@@ -290,7 +290,6 @@ fn run(cmd: Command) -> CliResult {
         } => prove(&image, &context, &out, opening.as_deref(), &keys),
         Command::Verify { proof, keys } => verify(&proof, &keys),
         Command::Open { proof, opening } => open(&proof, &opening),
-        #[cfg(feature = "evm")]
         Command::ExportVerifier { out, keys } => export_verifier(&out, &keys),
         Command::VerifyEvm { proof, artifacts } => verify_evm(&proof, artifacts.as_deref()),
         Command::Serve { port, host, keys } => serve(&host, port, &keys),
@@ -705,6 +704,11 @@ fn open(proof_path: &Path, opening_path: &Path) -> CliResult {
     }
     out!("(this checks the opening only; `zkmnist verify` checks the proof)");
     Ok(())
+}
+
+#[cfg(not(feature = "evm"))]
+fn export_verifier(_out_dir: &Path, _keys_dir: &Path) -> CliResult {
+    Err("this zkmnist was built without the Solidity generator: build it with `cargo build --release --features evm`".into())
 }
 
 #[cfg(feature = "evm")]

@@ -172,6 +172,7 @@ impl Site {
 
     fn handle(&self, stream: &mut TcpStream) -> std::io::Result<()> {
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        stream.set_write_timeout(Some(Duration::from_secs(30)))?;
         let mut reader = BufReader::new(stream.try_clone()?);
         let mut is_head = false;
         let response = match read_request(&mut reader) {
@@ -282,15 +283,28 @@ fn read_request(reader: &mut impl BufRead) -> Result<(String, String, Vec<u8>), 
     Ok((method, path, body))
 }
 
+/// Connections served at once; more are answered 503 at once.
+pub const MAX_CONNECTIONS: usize = 64;
+
 /// Serves `site` on `listener` until the process ends.
 pub fn run(site: Site, listener: TcpListener) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let site = Arc::new(site);
+    let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
-        let site = Arc::clone(&site);
+        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::SeqCst);
+            let _ = stream.write_all(
+                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            continue;
+        }
+        let (site, open) = (Arc::clone(&site), Arc::clone(&open));
         std::thread::spawn(move || {
             // A client that goes away mid-response is not the server's problem.
             let _ = site.handle(&mut stream);
+            open.fetch_sub(1, Ordering::SeqCst);
         });
     }
     Ok(())

@@ -107,6 +107,15 @@ async function main() {
   await start(path.join(root, 'node_modules/.bin/anvil'), ['--host', '127.0.0.1', '--port', String(anvilPort)], /Listening on/);
   const provider = new ethers.JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 });
   const signer = new ethers.Wallet(DEV_KEY, provider);
+  // The deploy command as a user runs it (its own transactions, then the ones used below).
+  const printed = execFileSync('node', [path.join(root, 'scripts/deploy.mjs'), '--rpc', rpcUrl, '--private-key-env', 'E2E_DEPLOYER_KEY'],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, E2E_DEPLOYER_KEY: DEV_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of ['Halo2VerifierGates', 'Halo2Verifier', 'ZkmnistVerifier', 'DigitRegistry']) {
+    const m = printed.match(new RegExp(`^${name} (0x[0-9a-fA-F]{40})$`, 'm'));
+    assert.ok(m, `deploy.mjs printed no ${name} address: ${printed}`);
+    assert.notEqual(await provider.getCode(m[1]), '0x', `${name} has code`);
+  }
+  assert.match(printed, /page: http:\/\/127\.0\.0\.1:8080\/\?rpc=/);
   const { addresses, gas: deployGas } = await deploy(signer, log);
   timings.deployGas = deployGas;
   const { abi } = artifacts();
