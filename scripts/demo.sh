@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${PORT:-8080}"
 
-scripts/ensure-node.sh
 cargo build --release
 ./scripts/build-wasm.sh
 zk=./target/release/zkmnist
