@@ -115,12 +115,6 @@ pub fn compile_all(
         .collect()
 }
 
-/// Compiles one source file and returns the creation bytecode of `contract`.
-pub fn compile(root: &Path, name: &str, source: &str, contract: &str) -> Result<Vec<u8>, EvmError> {
-    let mut out = compile_all(root, &[(name, source)], &[(name, contract)])?;
-    Ok(out.remove(0).bytecode)
-}
-
 /// The generated verifier, made deployable: `main` keeps the transcript, the MSM and the
 /// pairing and calls `gates` (by `staticcall`, passing its memory) for the longest run of
 /// gate-expression arithmetic, which alone would push it past EIP-170's 24,576 bytes.
@@ -135,8 +129,10 @@ pub struct SplitVerifier {
 }
 
 /// Splits snark-verifier's generated source (see [`SplitVerifier`]) and adds the checks it
-/// lacks: the calldata length must be exactly the proof's, and public inputs must be
-/// canonical (below the scalar field modulus) instead of being reduced.
+/// lacks: the calldata length must be exactly the proof's, public inputs must be canonical
+/// (below the scalar field modulus) instead of being reduced, an invalid proof point reverts
+/// before any elliptic-curve precompile sees it, and a failed precompile call (only lack of gas
+/// can cause one then) burns the remaining gas, so callers can tell it from a rejection.
 ///
 /// The source is straight-line Yul: one `mstore(0x.., expr)` per line, memory allocated
 /// upwards. The part moved out is the longest run of lines that only compute field
