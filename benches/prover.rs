@@ -76,8 +76,8 @@ fn main() {
     println!("|---|---|");
     println!("| k (rows 2^k) | {} |", dims.k);
     println!(
-        "| lane rows / lookup rows / table rows | {} / {} / {} |",
-        dims.lane_rows, dims.lookup_rows, dims.table_rows
+        "| usable rows / lookup rows / table rows / Poseidon rows | {} / {} / {} / {} |",
+        dims.usable_rows, dims.lookup_rows, dims.table_rows, dims.poseidon_rows
     );
     println!(
         "| advice / fixed / instance columns | {} / {} / {} |",

@@ -560,11 +560,12 @@ fn setup(srs: Option<&Path>, out: &Path, pin: bool) -> CliResult {
     let manifest = keys::write(out, &label, &params, &vk, &pk, &circuit.spec().content_hash)?;
     out!("setup: {}", manifest.setup);
     out!(
-        "k: {} ({} lane rows, {} lookup rows, {} table rows)",
+        "k: {} ({} usable rows: {} lookup rows, {} table rows, {} Poseidon rows)",
         dims.k,
-        dims.lane_rows,
+        dims.usable_rows,
         dims.lookup_rows,
-        dims.table_rows
+        dims.table_rows,
+        dims.poseidon_rows
     );
     out!("vk_digest: {}", manifest.vk_digest);
     out!("keys written to {}", out.display());

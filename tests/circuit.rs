@@ -1,126 +1,102 @@
-//! MockProver tests of the whole circuit: honest witnesses pass, one tampered cell fails the
-//! named constraint.
+//! MockProver tests of the whole circuit: honest witnesses satisfy every constraint; one wrong
+//! witness cell fails the named constraint at its row; a wrong claim that keeps every other
+//! cell consistent fails the Freivalds identity. Rows come from the circuit's [`Plan`].
 
 mod common;
 
-use halo2_proofs::dev::{MockProver, VerifyFailure};
-use halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use halo2_proofs::dev::{AdviceCellValue, MockProver, VerifyFailure};
+use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem};
 use halo2curves::bn256::Fr;
 use halo2curves::ff::Field;
+use std::sync::OnceLock;
+use zkmnist::circuit::layers::conv::requant_parts;
+use zkmnist::circuit::plan::{PERMUTATION_ROWS, PUBLIC_ROWS, Plan};
 use zkmnist::circuit::{Tamper, Witness, ZkmnistCircuit, ZkmnistConfig};
 use zkmnist::data::Split;
 
-use common::circuit;
-
-fn witness(c: &ZkmnistCircuit, pixels: [u8; 784]) -> Witness {
-    common::witness(c, pixels, 123_456_789, 42)
+struct Setup {
+    circuit: ZkmnistCircuit,
+    witness: Witness,
+    config: ZkmnistConfig,
+    honest: MockProver<Fr>,
 }
 
-fn config() -> ZkmnistConfig {
-    ZkmnistCircuit::configure(&mut ConstraintSystem::default())
+fn setup() -> &'static Setup {
+    static S: OnceLock<Setup> = OnceLock::new();
+    S.get_or_init(|| {
+        let circuit = common::circuit();
+        let img = common::npm_digits(Split::Holdout).images[1];
+        let witness = common::witness(&circuit, img, 123_456_789, 42);
+        let mut cs = ConstraintSystem::default();
+        let config = ZkmnistCircuit::configure_with_params(&mut cs, circuit.params());
+        let honest = MockProver::run(
+            circuit.dimensions().unwrap().k,
+            &circuit.with_witness(witness.clone()),
+            vec![witness.public_inputs().to_vec()],
+        )
+        .unwrap();
+        Setup {
+            circuit,
+            witness,
+            config,
+            honest,
+        }
+    })
 }
 
-fn run(c: &ZkmnistCircuit, w: &Witness) -> Result<(), Vec<VerifyFailure>> {
-    let k = c.dimensions().unwrap().k;
-    let prover = MockProver::run(
-        k,
-        &c.with_witness(w.clone()),
-        vec![w.public_inputs().to_vec()],
-    )
-    .unwrap();
-    prover.verify()
+fn plan() -> &'static Plan {
+    setup().circuit.plan()
 }
 
-#[test]
-fn honest_witness_satisfies_every_constraint() {
-    let c = circuit();
-    let holdout = common::npm_digits(Split::Holdout);
-    for img in holdout.images.iter().take(2) {
-        let w = witness(&c, *img);
-        assert_eq!(run(&c, &w), Ok(()));
-    }
-    eprintln!("{:?}", c.dimensions());
+fn k() -> u32 {
+    setup().circuit.dimensions().unwrap().k
 }
 
-#[test]
-fn wrong_public_inputs_fail() {
-    let c = circuit();
-    let img = common::npm_digits(Split::Holdout).images[0];
-    let w = witness(&c, img);
-    let k = c.dimensions().unwrap().k;
-    for i in 0..3 {
-        let mut publics = w.public_inputs().to_vec();
-        publics[i] += Fr::from(1);
-        let prover = MockProver::run(k, &c.with_witness(w.clone()), vec![publics]).unwrap();
-        assert!(
-            prover.verify().is_err(),
-            "public input {i} changed but verification passed"
-        );
+/// Every failure of a prover, as text (empty when it verifies).
+fn failures(prover: &MockProver<Fr>) -> Vec<String> {
+    match prover.verify() {
+        Ok(()) => Vec::new(),
+        Err(e) => e.iter().map(VerifyFailure::to_string).collect(),
     }
 }
 
-/// Row offsets of the layout (documented in `zkmnist::circuit`): the lookup lane holds the 784
-/// pixels, the salt, then two rows per requantized value, layer by layer; the lanes hold the
-/// 28 row packings (4 rows each), a zero, ten Poseidon hashes (69 rows each), then the layers.
-const SALT_ROW: usize = 784;
-const CONV1_REQUANT_ROW: usize = 785;
-const POSEIDON_ROW: usize = 28 * 4 + 1;
-const CONV1_LANE_ROW: usize = POSEIDON_ROW + 10 * 69;
-
-fn tampered_failures(
-    column: impl Fn(&ZkmnistConfig) -> halo2_proofs::plonk::Column<halo2_proofs::plonk::Advice>,
+/// The failures after overwriting one advice cell with `value(honest value)`.
+fn tampered(
+    column: impl Fn(&ZkmnistConfig) -> Column<Advice>,
     row: usize,
     value: impl Fn(Fr) -> Fr,
 ) -> Vec<String> {
-    let c = circuit();
-    let img = common::npm_digits(Split::Holdout).images[1];
-    let w = witness(&c, img);
-    let k = c.dimensions().unwrap().k;
-    let col = column(&config());
-    let honest = MockProver::run(
-        k,
-        &c.with_witness(w.clone()),
-        vec![w.public_inputs().to_vec()],
-    )
-    .unwrap();
-    let old = match honest.advice_values(col)[row] {
-        halo2_proofs::dev::AdviceCellValue::Assigned(ref a) => a.evaluate(),
-        _ => Fr::zero(),
+    let s = setup();
+    let col = column(&s.config);
+    let old = match &s.honest.advice_values(col)[row] {
+        AdviceCellValue::Assigned(a) => a.evaluate(),
+        AdviceCellValue::Poison(_) => Fr::ZERO,
     };
-    let t = c.with_witness(w.clone()).with_tamper(Tamper {
-        column: col,
-        row,
-        value: value(old),
-    });
-    failures(MockProver::run(k, &t, vec![w.public_inputs().to_vec()]).unwrap())
+    let new = value(old);
+    assert_ne!(new, old, "the tamper must change the cell");
+    let c = s
+        .circuit
+        .with_witness(s.witness.clone())
+        .with_tamper(Tamper {
+            column: col,
+            row,
+            value: new,
+        });
+    failures(&MockProver::run(k(), &c, vec![s.witness.public_inputs().to_vec()]).unwrap())
 }
 
-/// Every failure of a prover that must fail, as text.
-fn failures(prover: MockProver<Fr>) -> Vec<String> {
-    prover
-        .verify()
-        .unwrap_err()
-        .iter()
-        .map(|f| f.to_string())
-        .collect()
-}
-
-fn assert_fails(failures: &[String], expect: &str) {
-    assert!(
-        failures.iter().any(|f| f.contains(expect)),
-        "expected a failure mentioning {expect:?}, got {failures:#?}"
-    );
-}
-
-/// The named gate (or lookup) fails at `row` (MockProver says "at offset N" inside the region
-/// or "on row N" when it attributes the row to no region; the region starts at row 0).
+/// The named gate (or lookup) fails at `row`. MockProver names a row "on row N" outside any
+/// region, or "at offset M" inside the region, counted from the region's first assigned row
+/// ([`region_start`]).
 fn assert_fails_at(failures: &[String], name: &str, row: usize) {
+    let base = region_start();
+    let at = |f: &str, text: String| {
+        f.contains(&format!("{text}\n")) || f.contains(&format!("{text} ")) || f.ends_with(&text)
+    };
     let hit = failures.iter().any(|f| {
         f.contains(name)
-            && (f.contains(&format!(" at offset {row}\n"))
-                || f.ends_with(&format!(" at offset {row}"))
-                || f.contains(&format!(" on row {row}\n"))
-                || f.ends_with(&format!(" on row {row}")))
+            && (at(f, format!("on row {row}"))
+                || (row >= base && at(f, format!("at offset {}", row - base))))
     });
     assert!(
         hit,
@@ -128,156 +104,435 @@ fn assert_fails_at(failures: &[String], name: &str, row: usize) {
     );
 }
 
-#[test]
-fn pixel_out_of_range_fails_the_lookup() {
-    let f = tampered_failures(|c| c.table.a, 5, |_| Fr::from(256));
-    assert_fails_at(&f, "Lookup range/activation table", 5);
+/// The first row MockProver counts the circuit's region from: found from one failure whose row
+/// is known and that MockProver places inside the region (a dense weight row's gate).
+fn region_start() -> usize {
+    static BASE: OnceLock<usize> = OnceLock::new();
+    *BASE.get_or_init(|| {
+        let row = plan().dense_block.start + 1;
+        let f = tampered(|c| c.cols.g, row, plus_one);
+        let offset = f
+            .iter()
+            .filter(|x| x.contains("('dense weights')") && !x.contains(" on row "))
+            .find_map(|x| {
+                let rest = x.split(" at offset ").nth(1)?;
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no dense weights failure with an offset: {f:#?}"));
+        row - offset
+    })
+}
+
+fn gate(name: &str) -> String {
+    format!("('{name}')")
+}
+
+fn plus_one(v: Fr) -> Fr {
+    v + Fr::ONE
 }
 
 #[test]
-fn requantized_value_off_by_one_fails_requantize() {
-    // Output 10 of conv1: its quotient q is at lookup row 785 + 2 * 10.
-    let row = CONV1_REQUANT_ROW + 20;
-    let f = tampered_failures(|c| c.table.a, row, |q| q + Fr::ONE);
-    assert_fails_at(&f, "('requantize')", row);
-    // The remainder one row below.
-    let f = tampered_failures(|c| c.table.a, row + 1, |r| r - Fr::ONE);
-    assert_fails_at(&f, "('requantize')", row);
-}
-
-#[test]
-fn remainder_out_of_range_fails_the_lookup() {
-    // q - 1 with r + 2^s satisfies the requantize equation but r leaves its range.
-    let c = circuit();
-    let shift = zkmnist::circuit::table::activation_ranges(c.spec())[0]
-        .requant
-        .shift;
-    let row = CONV1_REQUANT_ROW + 20;
-    let f = tampered_failures(|c| c.table.a, row + 1, |r| r + Fr::from(1u64 << shift));
-    assert_fails_at(&f, "Lookup range/activation table", row + 1);
-}
-
-#[test]
-fn negative_relu_output_fails_the_lookup() {
-    let row = CONV1_REQUANT_ROW + 20;
-    let f = tampered_failures(|c| c.table.b, row, |_| -Fr::ONE);
-    assert_fails_at(&f, "Lookup range/activation table", row);
-}
-
-#[test]
-fn wrong_dot_product_fails_dot_gate() {
-    // conv1's first dot product spans three rows; its sum runs from the last row up.
-    let row = CONV1_LANE_ROW + 1;
-    let f = tampered_failures(|c| c.dot.acc, row, |a| a + Fr::ONE);
-    assert_fails_at(&f, "('dot running sum')", row);
-    let last = CONV1_LANE_ROW + 2;
-    let f = tampered_failures(|c| c.dot.acc, last, |a| a + Fr::ONE);
-    assert_fails_at(&f, "('dot last row')", last);
-}
-
-#[test]
-fn patch_input_not_copied_from_pixel_fails_equality() {
-    let f = tampered_failures(|c| c.dot.lanes[3], CONV1_LANE_ROW, |x| x + Fr::ONE);
-    assert_fails(&f, "Equality constraint not satisfied");
-}
-
-#[test]
-fn poseidon_state_word_fails_the_round() {
-    // State after round 5 (a partial round) of the first hash, word 3.
-    let row = POSEIDON_ROW + 6;
-    let f = tampered_failures(|c| c.dot.lanes[3], row, |x| x + Fr::ONE);
-    assert_fails_at(&f, "('poseidon partial round')", row - 1);
-    // A square of round 0 (a full round): word 1's square sits in lane 5 + 1.
-    let f = tampered_failures(|c| c.dot.lanes[6], POSEIDON_ROW, |x| x + Fr::ONE);
-    assert_fails_at(&f, "('poseidon full round')", POSEIDON_ROW);
-    let f = tampered_failures(|c| c.dot.lanes[0], POSEIDON_ROW, |_| Fr::ONE);
-    assert_fails_at(&f, "('poseidon capacity is zero')", POSEIDON_ROW);
-}
-
-#[test]
-fn salt_change_breaks_the_commitment() {
-    let f = tampered_failures(|c| c.table.a, SALT_ROW, |s| s + Fr::ONE);
-    assert!(!f.is_empty());
-}
-
-/// The argmax rows are the last ten lane rows.
-fn argmax_row(j: usize) -> usize {
-    circuit().dimensions().unwrap().lane_rows - 10 + j
-}
-
-#[test]
-fn non_boolean_argmax_bit_fails() {
-    let row = argmax_row(3);
-    let f = tampered_failures(|c| c.dot.lanes[3], row, |_| Fr::from(2));
-    assert_fails_at(&f, "('argmax bit is boolean')", row);
-}
-
-#[test]
-fn argmax_difference_byte_fails() {
-    let row = argmax_row(4);
-    let f = tampered_failures(|c| c.dot.lanes[5], row, |b| b + Fr::ONE);
-    assert_fails_at(&f, "('argmax difference is non-negative')", row);
-}
-
-/// A prover claiming any digit but the first maximum cannot satisfy the circuit, even with a
-/// witness built consistently around the lie (bits, sums and bytes all recomputed).
-#[test]
-fn every_wrong_digit_is_rejected() {
-    let c = circuit();
-    let k = c.dimensions().unwrap().k;
-    let img = common::npm_digits(Split::Holdout).images[2];
-    let honest = witness(&c, img);
-    for d in (0..10).filter(|d| *d != honest.trace.digit) {
-        let mut w = honest.clone();
-        w.trace.digit = d;
-        let failures = failures(
-            MockProver::run(
-                k,
-                &c.with_witness(w.clone()),
-                vec![w.public_inputs().to_vec()],
-            )
-            .unwrap(),
-        );
-        assert!(
-            failures
-                .iter()
-                .any(|f| f.contains("Lookup range/activation table") || f.contains("argmax")),
-            "digit {d}: {failures:#?}"
-        );
-    }
-}
-
-/// Random images (noise, blank, saturated, random strokes) and real digits: the circuit accepts
-/// exactly the reference's digit and commitment.
-#[test]
-fn circuit_digit_is_the_reference_digit() {
-    use proptest::prelude::*;
-    let c = circuit();
-    let k = c.dimensions().unwrap().k;
-    let check = |pixels: [u8; 784]| {
-        let w = witness(&c, pixels);
-        let prover = MockProver::run(
-            k,
+fn honest_witnesses_satisfy_every_constraint() {
+    assert_eq!(failures(&setup().honest), Vec::<String>::new());
+    let c = &setup().circuit;
+    let digits = common::npm_digits(Split::Holdout);
+    for (i, img) in digits.images.iter().enumerate().skip(10).take(2) {
+        let w = common::witness(c, *img, i as u64, 7);
+        let p = MockProver::run(
+            k(),
             &c.with_witness(w.clone()),
             vec![w.public_inputs().to_vec()],
         )
         .unwrap();
-        prover.verify().map_err(|e| format!("{e:?}"))
-    };
-    for img in common::npm_digits(Split::Holdout).images.iter().step_by(97) {
-        check(*img).unwrap();
+        assert_eq!(failures(&p), Vec::<String>::new(), "image {i}");
     }
-    check([0; 784]).unwrap();
-    check([255; 784]).unwrap();
-    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-        cases: 6,
-        ..Default::default()
-    });
-    runner
-        .run(&proptest::collection::vec(any::<u8>(), 784), |v| {
-            let pixels: [u8; 784] = v.try_into().unwrap();
-            prop_assert_eq!(check(pixels), Ok(()));
-            Ok(())
-        })
+    // halo2 reserves the blinding rows the circuit's constants assume.
+    let mut cs = ConstraintSystem::default();
+    ZkmnistCircuit::configure_with_params(&mut cs, c.params());
+    assert_eq!(cs.blinding_factors(), zkmnist::circuit::BLINDING_ROWS);
+}
+
+#[test]
+fn wrong_public_inputs_fail() {
+    let s = setup();
+    for i in 0..3 {
+        let mut publics = s.witness.public_inputs().to_vec();
+        publics[i] += Fr::ONE;
+        let p = MockProver::run(
+            k(),
+            &s.circuit.with_witness(s.witness.clone()),
+            vec![publics],
+        )
         .unwrap();
+        assert_fails_at(&failures(&p), &gate("public"), i);
+    }
+}
+
+// --- The lookup lane: pixels, requantization, bytes -------------------------------------------
+
+fn conv(l: usize) -> zkmnist::model::plan::ConvGeometry {
+    plan().convs[l]
+}
+
+#[test]
+fn pixel_rows_check_packing_and_the_input_chain() {
+    let start = plan().pixels.start;
+    let hp = conv(0).hp;
+    // Inside a segment: the row packing `y = R y[+1] + a`.
+    assert_fails_at(
+        &tampered(|c| c.cols.y, start + 1, plus_one),
+        &gate("pixel"),
+        start + 1,
+    );
+    // The input chain `h = z^C h[+1] + b`.
+    assert_fails_at(
+        &tampered(|c| c.cols.h, start + 2, plus_one),
+        &gate("pixel"),
+        start + 2,
+    );
+    // `a = b` (the lookup then sees (a, b) = (p + 1, p), not a table row either).
+    let f = tampered(|c| c.cols.b, start + 3, plus_one);
+    assert_fails_at(&f, &gate("pixel"), start + 3);
+    // The last pixel of a segment and of a class.
+    let gap = start + hp - 1;
+    assert_fails_at(
+        &tampered(|c| c.cols.h, gap, plus_one),
+        &gate("pixel gap"),
+        gap,
+    );
+    assert_fails_at(
+        &tampered(|c| c.cols.y, gap, plus_one),
+        &gate("pixel gap"),
+        gap,
+    );
+    let end = start + hp * hp - 1;
+    assert_fails_at(
+        &tampered(|c| c.cols.h, end, plus_one),
+        &gate("pixel end"),
+        end,
+    );
+}
+
+#[test]
+fn a_pixel_out_of_range_fails_the_lookup() {
+    // a = b = 256 keeps the pixel gate's `a = b`, but (256, 256) is no table row: 256 is not a
+    // byte, and the quotient 256 activates to 255.
+    let t = plan().pixels.start + 4;
+    let f = two_tampered(t, Fr::from(256));
+    assert_fails_at(&f, "activation table", t);
+}
+
+/// The failures with `a` and `b` both set to `v` on row `t`.
+fn two_tampered(t: usize, v: Fr) -> Vec<String> {
+    let s = setup();
+    let c = s
+        .circuit
+        .with_witness(s.witness.clone())
+        .with_tamper(Tamper {
+            column: s.config.cols.a,
+            row: t,
+            value: v,
+        })
+        .with_tamper(Tamper {
+            column: s.config.cols.b,
+            row: t,
+            value: v,
+        });
+    failures(&MockProver::run(k(), &c, vec![s.witness.public_inputs().to_vec()]).unwrap())
+}
+
+#[test]
+fn requantization_rows_check_the_quotient_and_the_chain() {
+    let q = plan().q_conv[0].clone();
+    let hp = conv(1).hp;
+    // `2^(16-s) y + 2^15 = 2^16 a + 256 a[+d1] + a[+d2]`: the accumulator, the quotient, a byte.
+    assert_fails_at(
+        &tampered(|c| c.cols.y, q.start, plus_one),
+        &gate("conv input"),
+        q.start,
+    );
+    assert_fails_at(
+        &tampered(|c| c.cols.a, q.start, plus_one),
+        &gate("conv input"),
+        q.start,
+    );
+    let d2 = plan().d2;
+    assert_fails_at(
+        &tampered(|c| c.cols.a, q.start + d2, plus_one),
+        &gate("conv input"),
+        q.start,
+    );
+    // The next convolution's input chain over the outputs.
+    assert_fails_at(
+        &tampered(|c| c.cols.h, q.start + 1, plus_one),
+        &gate("conv input"),
+        q.start + 1,
+    );
+    let gap = q.start + hp - 1;
+    assert_fails_at(
+        &tampered(|c| c.cols.h, gap, plus_one),
+        &gate("conv input gap"),
+        gap,
+    );
+    let end = q.start + hp * hp - 1;
+    assert_fails_at(
+        &tampered(|c| c.cols.h, end, plus_one),
+        &gate("conv input end"),
+        end,
+    );
+    // The last convolution's outputs feed the dense dot product.
+    let dq = plan().q_dense.start + 1;
+    assert_fails_at(
+        &tampered(|c| c.cols.h, dq, plus_one),
+        &gate("dense input"),
+        dq,
+    );
+    assert_fails_at(
+        &tampered(|c| c.cols.y, dq, plus_one),
+        &gate("dense input"),
+        dq,
+    );
+}
+
+#[test]
+fn a_wrong_activation_or_byte_fails_the_lookup() {
+    // The activation b of a quotient a: (a, b) must be a table row.
+    let t = plan().q_conv[0].start + 2;
+    assert_fails_at(&tampered(|c| c.cols.b, t, plus_one), "activation table", t);
+    // A byte row holds a = b; a = b = 256 is no byte (its own gate, "claim", still holds).
+    let b = plan().bytes.start + 1;
+    assert_fails_at(&two_tampered(b, Fr::from(256)), "activation table", b);
+}
+
+#[test]
+fn claim_and_argmax_difference_rows() {
+    let t = plan().claims[0].start + 3;
+    assert_fails_at(&tampered(|c| c.cols.h, t, plus_one), &gate("claim"), t);
+    // `a = b` on a byte row.
+    let b = plan().bytes.start + 5;
+    assert_fails_at(&tampered(|c| c.cols.b, b, plus_one), &gate("claim"), b);
+    let a = plan().arg.start + 2;
+    assert_fails_at(
+        &tampered(|c| c.cols.h, a, plus_one),
+        &gate("argmax difference"),
+        a,
+    );
+}
+
+// --- Weights and algebra --------------------------------------------------------------------
+
+#[test]
+fn weight_chains_and_the_dense_block() {
+    let d = plan().dense_block.clone();
+    assert_fails_at(
+        &tampered(|c| c.cols.g, d.start + 1, plus_one),
+        &gate("dense weights"),
+        d.start + 1,
+    );
+    assert_fails_at(
+        &tampered(|c| c.cols.g, d.end - 1, plus_one),
+        &gate("dense weights end"),
+        d.end - 1,
+    );
+    let w = plan().chain_rows().start;
+    assert_fails_at(
+        &tampered(|c| c.cols.g, w, plus_one),
+        &gate("weight chain"),
+        w,
+    );
+}
+
+#[test]
+fn algebra_and_public_rows() {
+    // Rows from PUBLIC_ROWS: first the image row packings `s = y + 256 y[+1]` (two rows each).
+    let t = PUBLIC_ROWS;
+    assert_fails_at(&tampered(|c| c.cols.s, t, plus_one), &gate("algebra"), t);
+    // The multiply-accumulate `h = h[+1] + q g` further down (after the packings, the logit
+    // claims and the argmax rows come the dot products of phase 2).
+    let mac = algebra_mac_row();
+    assert_fails_at(
+        &tampered(|c| c.cols.h, mac, plus_one),
+        &gate("algebra"),
+        mac,
+    );
+    // Row 1 carries the constants z, 1, 0 like row 0.
+    assert_fails_at(&tampered(|c| c.cols.q, 1, plus_one), &gate("public"), 1);
+    assert_fails_at(&tampered(|c| c.cols.g, 2, plus_one), &gate("public"), 2);
+    assert_fails_at(&tampered(|c| c.cols.h, 0, plus_one), &gate("public"), 0);
+}
+
+/// A multiply-accumulate row of the algebra region: `q` and `g` non-zero and
+/// `h = h[+1] + q g` in the honest witness.
+fn algebra_mac_row() -> usize {
+    let s = setup();
+    let value = |col: Column<Advice>, t: usize| match &s.honest.advice_values(col)[t] {
+        AdviceCellValue::Assigned(a) => a.evaluate(),
+        AdviceCellValue::Poison(_) => Fr::ZERO,
+    };
+    let c = &s.config.cols;
+    (PUBLIC_ROWS..plan().poseidon)
+        .find(|t| {
+            let (q, g) = (value(c.q, *t), value(c.g, *t));
+            q != Fr::ZERO && g != Fr::ZERO && value(c.h, *t) == value(c.h, t + 1) + q * g
+        })
+        .expect("a multiply-accumulate row")
+}
+
+// --- Argmax and Poseidon -------------------------------------------------------------------
+
+#[test]
+fn argmax_rows() {
+    let t = argmax_row();
+    // Class 0's bit, its sum of bits, its difference, the maximum, the digit sum.
+    for (col, what) in [
+        (0usize, "bit"),
+        (1, "sum of bits"),
+        (2, "difference"),
+        (3, "maximum"),
+    ] {
+        let f = tampered(
+            |c| [c.cols.s, c.cols.q, c.cols.h, c.cols.g][col],
+            t + 2,
+            plus_one,
+        );
+        assert!(
+            f.iter().any(|x| x.contains(&gate("argmax"))),
+            "{what}: {f:#?}"
+        );
+    }
+}
+
+/// The argmax's first row: the row after the logit claims (rows with the "claim" kind in the
+/// algebra region), found from the honest witness: the logits sit in `y` right after the image
+/// packings.
+fn argmax_row() -> usize {
+    let s = setup();
+    let y = s.honest.advice_values(s.config.cols.y);
+    let logits = s.witness.trace.logits();
+    let value = |t: usize| match &y[t] {
+        AdviceCellValue::Assigned(a) => a.evaluate(),
+        AdviceCellValue::Poison(_) => Fr::ZERO,
+    };
+    let fe = |v: i64| {
+        if v < 0 {
+            -Fr::from(v.unsigned_abs())
+        } else {
+            Fr::from(v as u64)
+        }
+    };
+    let first = (PUBLIC_ROWS..plan().poseidon)
+        .find(|t| (0..logits.len()).all(|o| value(t + o) == fe(logits[o])))
+        .expect("the logit claims");
+    first + logits.len() + 1
+}
+
+#[test]
+fn poseidon_rounds() {
+    let p = plan().permutation(0);
+    const { assert!(PERMUTATION_ROWS > 5 * 40) };
+    let f = tampered(|c| c.cols.s, p + 7, plus_one);
+    assert!(
+        f.iter().any(|x| x.contains(&gate("poseidon full round"))),
+        "{f:#?}"
+    );
+    let f = tampered(|c| c.cols.q, p + 2, plus_one);
+    assert!(
+        f.iter().any(|x| x.contains(&gate("poseidon full round"))),
+        "{f:#?}"
+    );
+    let mid = p + 5 * 30 + 1;
+    let f = tampered(|c| c.cols.s, mid, plus_one);
+    assert!(
+        f.iter()
+            .any(|x| x.contains(&gate("poseidon partial round"))),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn a_copied_cell_that_differs_fails_the_permutation_argument() {
+    // The first permutation's capacity cell must equal the zero cell.
+    let p = plan().permutation(0);
+    let f = tampered(|c| c.cols.s, p, plus_one);
+    assert!(
+        f.iter()
+            .any(|x| x.contains("Equality constraint not satisfied")),
+        "{f:#?}"
+    );
+}
+
+// --- Freivalds: a wrong claim with every other cell consistent -----------------------------
+
+/// Only copy constraints fail, and one of them is the identity's: the claims chain's top for
+/// the layer (column h at the layer's first claim) against the right-hand side.
+fn assert_only_the_identity_fails(f: &[String], row: usize) {
+    assert!(!f.is_empty(), "a wrong claim passed");
+    assert!(
+        f.iter()
+            .all(|x| x.contains("Equality constraint not satisfied")),
+        "only the identity's copy may fail: {f:#?}"
+    );
+    assert!(
+        f.iter().any(
+            |x| x.contains(&format!("at offset {row}")) || x.contains(&format!("on row {row}"))
+        ),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn a_wrong_convolution_accumulator_fails_the_freivalds_identity() {
+    let s = setup();
+    for l in 0..plan().convs.len() {
+        let mut w = s.witness.clone();
+        let layer = &mut w.trace.layers[l];
+        let shift = match &s.circuit.spec().layers[l] {
+            zkmnist::model::spec::Layer::Conv2d(c) => c.requant.shift,
+            _ => unreachable!(),
+        };
+        // An accumulator one off whose quotient is the same: the requantized output (and
+        // everything after it) is unchanged, so only the claim itself is wrong.
+        let i = (0..layer.acc.len())
+            .find(|i| {
+                requant_parts(layer.acc[*i] + 1, shift).0 == requant_parts(layer.acc[*i], shift).0
+            })
+            .expect("an accumulator away from a rounding edge");
+        layer.acc[i] += 1;
+        let p = MockProver::run(
+            k(),
+            &s.circuit.with_witness(w.clone()),
+            vec![w.public_inputs().to_vec()],
+        )
+        .unwrap();
+        assert_only_the_identity_fails(&failures(&p), plan().claims[l].start);
+    }
+}
+
+#[test]
+fn a_wrong_logit_fails_the_freivalds_identity() {
+    let s = setup();
+    let mut w = s.witness.clone();
+    let digit = w.trace.digit;
+    let last = w.trace.layers.len() - 1;
+    // A logit below the maximum, one higher: the argmax (and its differences, which the
+    // witness recomputes) stay consistent, only the dense identity sees it.
+    let o = (0..10).find(|o| *o != digit).unwrap();
+    w.trace.layers[last].output[o] += 1;
+    w.trace.layers[last].acc[o] += 1;
+    let p = MockProver::run(
+        k(),
+        &s.circuit.with_witness(w.clone()),
+        vec![w.public_inputs().to_vec()],
+    )
+    .unwrap();
+    let f = failures(&p);
+    assert!(!f.is_empty(), "a wrong logit passed");
+    assert!(
+        f.iter()
+            .all(|x| x.contains("Equality constraint not satisfied")),
+        "only the identity's copy may fail: {f:#?}"
+    );
 }

@@ -9,7 +9,7 @@ use halo2curves::ff::PrimeField;
 use light_poseidon::{Poseidon, PoseidonHasher};
 use zkmnist::commitment::RATE;
 
-use common::HashCircuit;
+use common::{HASH_K, HashCircuit};
 
 fn reference(inputs: &[Fr; RATE]) -> Fr {
     let mut p = Poseidon::<ark_bn254::Fr>::new_circom(RATE).unwrap();
@@ -26,10 +26,11 @@ fn chip_hash_equals_light_poseidon() {
     for v in [[0u64, 0, 0, 0], [1, 2, 3, 4], [u64::MAX, 7, 1 << 33, 99]] {
         let inputs = v.map(Fr::from);
         let expected = reference(&inputs);
-        let prover = MockProver::run(8, &HashCircuit { inputs }, vec![vec![expected]]).unwrap();
+        let prover =
+            MockProver::run(HASH_K, &HashCircuit { inputs }, vec![vec![expected]]).unwrap();
         assert_eq!(prover.verify(), Ok(()), "{v:?}");
         let wrong = MockProver::run(
-            8,
+            HASH_K,
             &HashCircuit { inputs },
             vec![vec![expected + Fr::from(1)]],
         )

@@ -4,15 +4,14 @@
 
 mod common;
 
-use common::HashCircuit;
-use halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof};
+use common::{SmallCircuit, small_public};
+use halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk_custom, verify_proof};
 use halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_proofs::poly::kzg::strategy::SingleStrategy;
 use halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
 use halo2curves::bn256::{Bn256, Fr};
-use zkmnist::commitment::{self, RATE};
 use zkmnist::prover::transcript::EvmTranscript;
 use zkmnist::srs;
 
@@ -29,16 +28,18 @@ fn params_bytes(p: &ParamsKZG<Bn256>) -> Vec<u8> {
     v
 }
 
-fn prove_and_verify(params: &ParamsKZG<Bn256>, inputs: [Fr; RATE], public: Fr) -> bool {
-    let circuit = HashCircuit { inputs };
-    let vk = keygen_vk(params, &circuit).unwrap();
+fn prove_and_verify(params: &ParamsKZG<Bn256>, values: &[u64], public: Fr) -> bool {
+    let circuit = SmallCircuit {
+        values: values.to_vec(),
+    };
+    let vk = keygen_vk_custom(params, &circuit, true).unwrap();
     let pk = keygen_pk(params, vk.clone(), &circuit).unwrap();
     let mut t = EvmTranscript::<Vec<u8>>::init(Vec::new());
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
         params,
         &pk,
         &[circuit],
-        &[&[&[commitment::hash(&inputs)]]],
+        &[&[&[small_public(values)]]],
         rand::rngs::OsRng,
         &mut t,
     )
@@ -62,12 +63,12 @@ fn real_ceremony_params_prove_and_verify() {
     assert_eq!(srs::setup_label(&bytes), format!("ptau:{PUBLISHED_B2}"));
     let params = srs::import(&bytes, 8).unwrap();
     assert_eq!(params.k(), 8);
-    let inputs = [Fr::from(1), Fr::from(2), Fr::from(3), Fr::from(4)];
-    assert!(prove_and_verify(&params, inputs, commitment::hash(&inputs)));
+    let values: Vec<u64> = (0..16).map(|i| (5 * i + 1) % 16).collect();
+    assert!(prove_and_verify(&params, &values, small_public(&values)));
     assert!(!prove_and_verify(
         &params,
-        inputs,
-        commitment::hash(&inputs) + Fr::from(1)
+        &values,
+        small_public(&values) + Fr::from(1)
     ));
 }
 

@@ -4,39 +4,42 @@
 //! Public inputs, one instance column, in order: `image_commitment`, `digit`, `context`.
 //! Private: the pixels, the salt and every intermediate value.
 //!
-//! Layout: one region with two lanes side by side. The *lanes* (`x_0..x_8`, `acc`; fixed
-//! `w_0..w_8`, `bias`) hold dot products, Poseidon rounds and argmax rows; the *lookup lane*
-//! (`a`, `b`, `c`; fixed `tag`, `pow`) holds every range-checked or activated value (pixels,
-//! requantization quotients and remainders, argmax bytes) with the single lookup table.
-//! Weights and biases sit in fixed columns, so the verifying key identifies the model.
+//! The circuit is built for the verifier's cost: few columns, long ones. Convolutions are not
+//! laid out multiply by multiply; the prover *claims* every accumulator (committed in phase 1)
+//! and the circuit checks all of them at once with a random linear combination (Freivalds),
+//! drawn as a challenge `z` after the claims are committed: a polynomial identity in `z` per
+//! layer (see [`layers::conv`]). Weights and biases sit in fixed columns, so the verifying key
+//! identifies the model. The row plan is in [`plan`], the gates in [`rows`].
 
+pub mod algebra;
 pub mod argmax;
-pub mod dot;
 pub mod layers;
+pub mod plan;
 pub mod poseidon;
-pub mod requant;
+pub mod rows;
 pub mod table;
 
 use crate::commitment;
-use crate::model::spec::{CLASSES, IMAGE_PIXELS, IMAGE_SIDE, Layer, ModelError, ModelSpec};
+use crate::model::plan::{CIRCUIT_ROWS, MAX_SHIFT, quotient_range};
+use crate::model::spec::{IMAGE_PIXELS, Layer, ModelError, ModelSpec, PIXEL_MAX};
 use crate::model::{Trace, bounds};
-use argmax::{ArgmaxChip, ArgmaxConfig, ArgmaxInstructions, DIFF_BYTES};
-use dot::{DotChip, DotConfig};
+use argmax::{ArgmaxChip, ArgmaxConfig, DIFF_BYTES};
 use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
-use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance};
+use halo2_proofs::plonk::{
+    Advice, Circuit, Column, ConstraintSystem, Error, FirstPhase, SecondPhase,
+};
 use halo2curves::bn256::Fr;
-use layers::{Chips, Cursor};
-use poseidon::{HASH_ROWS, PoseidonChip, PoseidonConfig};
-use requant::{RequantChip, RequantConfig};
+use plan::Plan;
+use poseidon::{PoseidonChip, PoseidonConfig};
+use rows::{Columns, GateParams, RowKinds};
 use std::sync::Arc;
-use table::{ActivationRange, LookupInstructions, TableChip, TableConfig};
+use table::{TableChip, TableConfig};
 
-/// Lanes per row (dot-product width; the Poseidon state and its squares also fit in a row).
-pub const LANES: usize = 9;
-/// Rows kept free at the end of the domain for halo2's blinding factors.
-pub const RESERVED_ROWS: usize = 10;
 /// Number of public inputs.
 pub const PUBLIC_INPUTS: usize = 3;
+/// Blinding rows halo2 reserves for this circuit (the Poseidon state column is queried at ten
+/// rotations: `max(3, 10) + 1 + 1`); checked against the constraint system by a test.
+pub const BLINDING_ROWS: usize = 12;
 
 /// An assigned cell and its value.
 #[derive(Clone, Copy, Debug)]
@@ -87,24 +90,24 @@ impl Witness {
 /// Every column and chip config.
 #[derive(Clone, Debug)]
 pub struct ZkmnistConfig {
-    /// Lanes, weights, bias and accumulator.
-    pub dot: DotConfig,
-    requant: RequantConfig,
-    /// The lookup lane and the table.
+    /// The columns and the challenge.
+    pub cols: Columns,
+    /// The gates.
+    pub kinds: RowKinds,
+    /// The lookup lane and table.
     pub table: TableConfig,
-    argmax: ArgmaxConfig,
     poseidon: PoseidonConfig,
-    salt: Column<Advice>,
-    instance: Column<Instance>,
+    argmax: ArgmaxConfig,
 }
 
 /// The circuit for a model; with a witness to prove, without one for key generation.
 #[derive(Clone, Debug)]
 pub struct ZkmnistCircuit {
     spec: Arc<ModelSpec>,
-    ranges: Vec<ActivationRange>,
+    plan: Arc<Plan>,
+    params: GateParams,
     witness: Option<Witness>,
-    tamper: Option<Tamper>,
+    tamper: Vec<Tamper>,
 }
 
 /// One advice cell overwritten after honest assignment: how negative tests show that a single
@@ -119,35 +122,78 @@ pub struct Tamper {
     pub value: Fr,
 }
 
-/// How many rows the circuit uses, and the smallest domain that holds them.
+/// How the circuit uses its domain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dimensions {
-    /// Rows used by the lanes.
-    pub lane_rows: usize,
-    /// Rows used by the lookup lane.
-    pub lookup_rows: usize,
-    /// Rows of the lookup table.
-    pub table_rows: usize,
     /// log2 of the domain size.
     pub k: u32,
+    /// Rows before halo2's blinding rows.
+    pub usable_rows: usize,
+    /// Rows of the lookup lane in use (Q-block, pixels, bytes).
+    pub lookup_rows: usize,
+    /// Rows of the activation table.
+    pub table_rows: usize,
+    /// Rows of the Poseidon chain.
+    pub poseidon_rows: usize,
 }
 
 impl ZkmnistCircuit {
     /// A circuit for key generation (no witness). Fails if the model cannot be proven soundly
-    /// by this circuit (for example, logits too large for the argmax range checks).
+    /// by this circuit (its shape, shifts or logit range).
     pub fn new(spec: Arc<ModelSpec>) -> Result<Self, ModelError> {
-        let ranges = table::activation_ranges(&spec);
+        for (i, layer) in spec.layers.iter().enumerate() {
+            if let Some(r) = layer.parts().2
+                && (r.shift > MAX_SHIFT || r.max != PIXEL_MAX)
+            {
+                return Err(ModelError::Invalid(format!(
+                    "layer {i}: the circuit supports requantization shifts up to {MAX_SHIFT} and \
+                     the clamp 255 (found shift {} and clamp {})",
+                    r.shift, r.max
+                )));
+            }
+        }
         let logit_bound = bounds(&spec).last().map_or(0, |b| b.acc_abs_max());
         if 2 * logit_bound + 1 >= 1 << (8 * DIFF_BYTES) {
             return Err(ModelError::Invalid(format!(
                 "logits up to {logit_bound} in magnitude exceed the argmax range check"
             )));
         }
+        let k = CIRCUIT_ROWS.trailing_zeros();
+        let plan = Plan::new(&spec, k, BLINDING_ROWS)?;
+        let table = crate::model::plan::table_rows(&spec);
+        if table > plan.usable {
+            return Err(ModelError::Invalid(format!(
+                "the activation table needs {table} rows, the circuit has {}",
+                plan.usable
+            )));
+        }
+        let shifts = spec
+            .layers
+            .iter()
+            .filter_map(|l| match l {
+                Layer::Conv2d(c) => Some(c.requant.shift),
+                Layer::Dense(_) => None,
+            })
+            .collect();
+        let params = GateParams {
+            shifts,
+            c_outs: plan.convs.iter().map(|c| c.c_out).collect(),
+            row_gaps: plan
+                .convs
+                .iter()
+                .map(|c| c.c_out * (c.f - c.hp + 1))
+                .collect(),
+            dense_inputs: plan.q_dense.len(),
+            d1: plan.d1,
+            d2: plan.d2,
+            pack_radix_log2: 8 * plan.convs[0].s as u32,
+        };
         Ok(ZkmnistCircuit {
             spec,
-            ranges,
+            plan: Arc::new(plan),
+            params,
             witness: None,
-            tamper: None,
+            tamper: Vec::new(),
         })
     }
 
@@ -159,12 +205,11 @@ impl ZkmnistCircuit {
         }
     }
 
-    /// The same circuit with one witness cell overwritten (for negative tests).
+    /// The same circuit with one more witness cell overwritten (for negative tests).
     pub fn with_tamper(&self, tamper: Tamper) -> Self {
-        ZkmnistCircuit {
-            tamper: Some(tamper),
-            ..self.clone()
-        }
+        let mut c = self.clone();
+        c.tamper.push(tamper);
+        c
     }
 
     /// The public inputs of the witness, if the circuit has one.
@@ -177,34 +222,20 @@ impl ZkmnistCircuit {
         &self.spec
     }
 
-    /// Rows used and the domain size `k`.
+    /// The row plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// How the circuit uses its domain.
     pub fn dimensions(&self) -> Result<Dimensions, ModelError> {
-        let shapes = self.spec.shapes()?;
-        // Packing the image rows, a zero for padding, then the Poseidon calls.
-        let mut lane_rows =
-            IMAGE_SIDE * DotChip::rows(IMAGE_SIDE) + 1 + commitment::CALLS * HASH_ROWS;
-        let mut lookup_rows = IMAGE_PIXELS + 2; // pixels, salt, context
-        for (layer, shape) in self.spec.layers.iter().zip(&shapes[1..]) {
-            let fan_in = match layer {
-                Layer::Conv2d(c) => c.in_channels * c.kernel * c.kernel,
-                Layer::Dense(d) => d.inputs,
-            };
-            lane_rows += shape.len() * DotChip::rows(fan_in);
-            if layer.parts().2.is_some() {
-                lookup_rows += 2 * shape.len();
-            }
-        }
-        // Argmax: one lane row and DIFF_BYTES range-checked bytes per class.
-        lane_rows += CLASSES;
-        lookup_rows += CLASSES * DIFF_BYTES;
-        let table_rows = table::table_rows(&self.ranges).len();
-        let needed = lane_rows.max(lookup_rows).max(table_rows) + RESERVED_ROWS;
-        let k = needed.next_power_of_two().trailing_zeros().max(4);
+        let p = &self.plan;
         Ok(Dimensions {
-            lane_rows,
-            lookup_rows,
-            table_rows,
-            k,
+            k: p.k,
+            usable_rows: p.usable,
+            lookup_rows: p.bytes.end - p.q_block.start,
+            table_rows: crate::model::plan::table_rows(&self.spec),
+            poseidon_rows: p.usable - p.poseidon,
         })
     }
 }
@@ -212,44 +243,64 @@ impl ZkmnistCircuit {
 impl Circuit<Fr> for ZkmnistCircuit {
     type Config = ZkmnistConfig;
     type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
+    type Params = GateParams;
 
     fn without_witnesses(&self) -> Self {
         ZkmnistCircuit {
             witness: None,
-            tamper: None,
+            tamper: Vec::new(),
             ..self.clone()
         }
     }
 
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> ZkmnistConfig {
-        let lanes: [Column<Advice>; LANES] = std::array::from_fn(|_| meta.advice_column());
-        let acc = meta.advice_column();
-        let weights = std::array::from_fn(|_| meta.fixed_column());
-        let bias = meta.fixed_column();
-        let (a, b, c) = (
-            meta.advice_column(),
-            meta.advice_column(),
-            meta.advice_column(),
-        );
-        let (tag, pow) = (meta.fixed_column(), meta.fixed_column());
+    fn params(&self) -> GateParams {
+        self.params.clone()
+    }
+
+    fn configure(_: &mut ConstraintSystem<Fr>) -> ZkmnistConfig {
+        unreachable!("the circuit is configured with its model's parameters")
+    }
+
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: GateParams) -> ZkmnistConfig {
+        let a = meta.advice_column_in(FirstPhase);
+        let b = meta.advice_column_in(FirstPhase);
+        let s = meta.advice_column_in(FirstPhase);
+        let y = meta.advice_column_in(FirstPhase);
+        let z = meta.challenge_usable_after(FirstPhase);
+        let q = meta.advice_column_in(SecondPhase);
+        let h = meta.advice_column_in(SecondPhase);
+        let g = meta.advice_column_in(SecondPhase);
+        let c = meta.fixed_column();
+        let w = meta.fixed_column();
         let instance = meta.instance_column();
-        for col in lanes.iter().chain([&acc, &a, &b, &c]) {
-            meta.enable_equality(*col);
+        for col in [s, y, q, h, g] {
+            meta.enable_equality(col);
         }
-        meta.enable_equality(instance);
         // Degree 5 costs the prover nothing over 4 (the quotient's domain is 4n either way) and
-        // lets the permutation argument take 3 columns per product and selector compression
-        // fold more selectors together: a smaller proof and a cheaper verifier.
+        // lets selector compression fold more selectors, and the permutation argument take
+        // three columns per product.
         meta.set_minimum_degree(5);
-        ZkmnistConfig {
-            dot: DotChip::configure(meta, lanes, weights, bias, acc),
-            requant: RequantChip::configure(meta, a, b, c, tag, pow),
-            table: TableChip::configure(meta, a, b, tag),
-            argmax: ArgmaxChip::configure(meta, lanes, acc, weights[0]),
-            poseidon: PoseidonChip::configure(meta, lanes, acc, weights),
-            salt: c,
+        let cols = Columns {
+            a,
+            b,
+            s,
+            y,
+            q,
+            h,
+            g,
+            c,
+            w,
             instance,
+            z,
+        };
+        let kinds = RowKinds::new(meta, &params);
+        kinds.configure(meta, &cols, &params);
+        ZkmnistConfig {
+            table: TableChip::configure(meta, a, b),
+            poseidon: PoseidonChip::configure(meta, s, q, c, kinds.poseidon),
+            argmax: ArgmaxChip::configure(meta, cols, kinds.argmax),
+            cols,
+            kinds,
         }
     }
 
@@ -258,100 +309,47 @@ impl Circuit<Fr> for ZkmnistCircuit {
         config: ZkmnistConfig,
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), Error> {
-        let chips = Chips {
-            dot: DotChip::construct(config.dot),
-            requant: RequantChip::construct(config.requant),
-            table: TableChip::construct(config.table),
-            argmax: ArgmaxChip::construct(config.argmax),
-            poseidon: PoseidonChip::construct(config.poseidon),
-        };
-        chips
-            .table
-            .load(&mut layouter, &table::table_rows(&self.ranges))?;
-        let shapes = self.spec.shapes().map_err(|_| Error::Synthesis)?;
-        let w = match &self.witness {
-            Some(w) => Value::known(w),
-            None => Value::unknown(),
-        };
-        let publics = layouter.assign_region(
+        TableChip::construct(config.table).load(&mut layouter, quotient_range(&self.spec))?;
+        layouter.assign_region(
             || "zkmnist",
             |mut region| {
-                let mut at = Cursor::default();
-                let pixels: Vec<Wire> = (0..IMAGE_PIXELS)
-                    .map(|i| {
-                        let v = w.map(|w| Fr::from(u64::from(w.pixels[i])));
-                        let wire = chips.table.range8(&mut region, at.lookup, v);
-                        at.lookup += 1;
-                        wire
-                    })
-                    .collect();
-                let salt = Wire::assign(&mut region, config.salt, at.lookup, w.map(|w| w.salt));
-                at.lookup += 1;
-                let image_commitment =
-                    layers::commit::commit(&chips, &mut region, &mut at, &pixels, salt)?;
-                let mut current = pixels;
-                let mut hidden = 0;
-                for (l, (layer, shape)) in self.spec.layers.iter().zip(&shapes).enumerate() {
-                    let reference = w.map(|w| {
-                        (
-                            w.trace.layers[l].acc.as_slice(),
-                            w.trace.layers[l].output.as_slice(),
-                        )
-                    });
-                    current = match layer {
-                        Layer::Conv2d(c) => {
-                            let out = layers::conv::conv2d(
-                                &chips,
-                                &mut region,
-                                &mut at,
-                                c,
-                                hidden,
-                                &self.ranges[hidden],
-                                &current,
-                                *shape,
-                                reference,
-                            )?;
-                            hidden += 1;
-                            out
-                        }
-                        Layer::Dense(d) => {
-                            let activation = d.requant.map(|_| (hidden, &self.ranges[hidden]));
-                            if activation.is_some() {
-                                hidden += 1;
-                            }
-                            layers::dense::dense(
-                                &chips,
-                                &mut region,
-                                &mut at,
-                                d,
-                                activation,
-                                &current,
-                                reference,
-                            )?
-                        }
-                    };
-                }
-                let logit_values = w.map(|w| w.trace.logits().to_vec());
-                let digit = chips.argmax.argmax(
-                    &mut region,
-                    &chips.table,
-                    &mut at.lane,
-                    &mut at.lookup,
-                    &current,
-                    logit_values,
-                    w.map(|w| w.trace.digit),
-                )?;
-                let context =
-                    Wire::assign(&mut region, config.salt, at.lookup, w.map(|w| w.context));
-                if let Some(t) = self.tamper {
+                layers::assign(self, &config, &mut region)?;
+                for t in &self.tamper {
                     region.assign_advice(t.column, t.row, Value::known(t.value));
                 }
-                Ok([image_commitment.cell, digit.cell, context.cell])
+                Ok(())
             },
-        )?;
-        for (row, cell) in publics.into_iter().enumerate() {
-            layouter.constrain_instance(cell, config.instance, row);
+        )
+    }
+}
+
+impl ZkmnistCircuit {
+    /// The witness, if any.
+    pub(crate) fn witness(&self) -> Option<&Witness> {
+        self.witness.as_ref()
+    }
+}
+
+/// Selector and column handles the layers use.
+pub struct Chips<'a> {
+    /// The columns.
+    pub cols: Columns,
+    /// The gates' selectors.
+    pub kinds: &'a RowKinds,
+    /// Poseidon.
+    pub poseidon: PoseidonChip,
+    /// Argmax.
+    pub argmax: ArgmaxChip,
+}
+
+impl ZkmnistConfig {
+    /// The chips.
+    pub fn chips(&self) -> Chips<'_> {
+        Chips {
+            cols: self.cols,
+            kinds: &self.kinds,
+            poseidon: PoseidonChip::construct(self.poseidon),
+            argmax: ArgmaxChip::construct(self.argmax),
         }
-        Ok(())
     }
 }

@@ -1,46 +1,38 @@
-//! Poseidon permutation (circom parameters, width 5) in one row per round, degree 4.
+//! The Poseidon permutation (circom parameters, width 5), one state word per row.
 //!
-//! | row | x_0 .. x_4                          | x_5 .. x_8, acc                    | w_0 .. w_4 (fixed) |
-//! |-----|-------------------------------------|------------------------------------|--------------------|
-//! | i   | state s before round i              | squares (s_k + c_k)^2 (full: all k; partial: k = 0) | round constants c_i |
-//! | i+1 | state after round i: MDS * sbox(s + c) |                                 |                    |
+//! A permutation takes 350 rows: round `r` (of 69) reads its input state from rows
+//! `t + 5r .. t + 5r + 5` and writes the next state to the five rows below. Round constants sit
+//! in the fixed column `c` next to the word they are added to; the squares of the S-box inputs
+//! in `q`.
 //!
-//! The S-box `y^5` is written `(y^2)^2 * y` with `y^2` in the squares cells, so no gate exceeds
-//! degree 4 and only rotations 0 and +1 are queried. The first row of a hash holds
-//! `[0, inputs...]` (gate "poseidon capacity is zero"); the first word of the last row is the
-//! circom `Poseidon(4)` hash.
+//! | row       | s (state)          | q (squares)            | c (fixed)        |
+//! |-----------|--------------------|------------------------|------------------|
+//! | t + 5r + j| word j before r    | (s + c)^2 if S-boxed   | constant r, j    |
+//! | t + 345 + j| word j of the output |                     |                  |
+//!
+//! Gates at the first row of each round, one per kind of round (both degree 4 with the
+//! selector): the S-box `y^5` is `q^2 * y` with `q = y^2` constrained in the same gate, so the
+//! next word `i` is `sum_j M[i][j] * sbox_j`. A partial round S-boxes word 0 only. The caller
+//! copy-constrains the capacity word to a zero cell.
 
-use super::{LANES, Wire};
 use crate::commitment::{self, FULL_ROUNDS, PARTIAL_ROUNDS, RATE, State, WIDTH, is_full_round};
-use halo2_proofs::circuit::{Region, Value};
+use halo2_proofs::circuit::{Cell, Region, Value};
 use halo2_proofs::plonk::{
-    Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector, VirtualCells,
+    Advice, Column, ConstraintSystem, Expression, Fixed, Selector, VirtualCells,
 };
 use halo2_proofs::poly::Rotation;
 use halo2curves::bn256::Fr;
 use halo2curves::ff::Field;
 
-/// Rows one hash takes.
-pub const HASH_ROWS: usize = FULL_ROUNDS + PARTIAL_ROUNDS + 1;
-
-/// What the Poseidon chip offers.
-pub trait PoseidonInstructions {
-    /// circom `Poseidon(4)` of the inputs, from lane row `*row`; advances `*row`.
-    fn hash(
-        &self,
-        region: &mut Region<Fr>,
-        row: &mut usize,
-        inputs: &[Wire; RATE],
-    ) -> Result<Wire, Error>;
-}
+/// Rounds of one permutation.
+pub const ROUNDS: usize = FULL_ROUNDS + PARTIAL_ROUNDS;
 
 /// Columns and selectors of the chip.
 #[derive(Clone, Copy, Debug)]
 pub struct PoseidonConfig {
-    state: [Column<Advice>; WIDTH],
-    squares: [Column<Advice>; WIDTH],
-    constants: [Column<Fixed>; WIDTH],
-    init: Selector,
+    state: Column<Advice>,
+    squares: Column<Advice>,
+    constants: Column<Fixed>,
     full: Selector,
     partial: Selector,
 }
@@ -51,66 +43,79 @@ pub struct PoseidonChip {
     config: PoseidonConfig,
 }
 
+/// The cells of one permutation a caller wires: the four input words and the output.
+#[derive(Clone, Copy, Debug)]
+pub struct Permutation {
+    /// The capacity word (the caller constrains it to zero).
+    pub capacity: Cell,
+    /// Input words 1..=4 (`RATE` of them).
+    pub inputs: [Cell; RATE],
+    /// Output word 0: the circom `Poseidon(4)` hash.
+    pub output: Cell,
+}
+
 impl PoseidonChip {
-    /// Declares the round gates: state in the first `WIDTH` lanes, squares in the other lanes
-    /// and the accumulator, round constants in the first `WIDTH` weight columns.
+    /// Declares the gates "poseidon full round" and "poseidon partial round" on the given
+    /// selectors (created by the caller, whose order guides selector compression).
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
-        lanes: [Column<Advice>; LANES],
-        acc: Column<Advice>,
-        weights: [Column<Fixed>; LANES],
+        state: Column<Advice>,
+        squares: Column<Advice>,
+        constants: Column<Fixed>,
+        [full, partial]: [Selector; 2],
     ) -> PoseidonConfig {
-        let state: [Column<Advice>; WIDTH] = std::array::from_fn(|i| lanes[i]);
-        let squares: [Column<Advice>; WIDTH] = std::array::from_fn(|i| {
-            if WIDTH + i < LANES {
-                lanes[WIDTH + i]
-            } else {
-                acc
-            }
-        });
-        let constants: [Column<Fixed>; WIDTH] = std::array::from_fn(|i| weights[i]);
-        let (init, full, partial) = (meta.selector(), meta.selector(), meta.selector());
         let mds = commitment::spec().mds;
-        let y = |m: &mut VirtualCells<Fr>, k: usize| -> Expression<Fr> {
-            m.query_advice(state[k], Rotation::cur()) + m.query_fixed(constants[k], Rotation::cur())
+        let word = |m: &mut VirtualCells<Fr>, j: usize| {
+            m.query_advice(state, Rotation(j as i32)) + m.query_fixed(constants, Rotation(j as i32))
         };
-        let sq = |m: &mut VirtualCells<Fr>, k: usize| m.query_advice(squares[k], Rotation::cur());
-        let out = |m: &mut VirtualCells<Fr>, k: usize| m.query_advice(state[k], Rotation::next());
-        meta.create_gate("poseidon capacity is zero", |m| {
-            let s = m.query_selector(init);
-            vec![s * m.query_advice(state[0], Rotation::cur())]
-        });
-        meta.create_gate("poseidon full round", |m| {
-            let s = m.query_selector(full);
-            let mut constraints = Vec::with_capacity(2 * WIDTH);
-            for k in 0..WIDTH {
-                constraints.push(s.clone() * (sq(m, k) - y(m, k) * y(m, k)));
+        let square =
+            |m: &mut VirtualCells<Fr>, j: usize| m.query_advice(squares, Rotation(j as i32));
+        let next = |m: &mut VirtualCells<Fr>, i: usize| {
+            m.query_advice(state, Rotation((WIDTH + i) as i32))
+        };
+        // The constraints of a round: squares of the S-boxed words, then the five new words.
+        let round = move |m: &mut VirtualCells<Fr>, sboxed: usize| -> Vec<Expression<Fr>> {
+            let mut out = Vec::with_capacity(sboxed + WIDTH);
+            let mut sbox = Vec::with_capacity(WIDTH);
+            for j in 0..WIDTH {
+                let y = word(m, j);
+                if j < sboxed {
+                    let sq = square(m, j);
+                    out.push(sq.clone() - y.clone() * y.clone());
+                    sbox.push(sq.clone() * sq * y);
+                } else {
+                    sbox.push(y);
+                }
             }
             for (i, row) in mds.iter().enumerate() {
-                let mixed = (0..WIDTH).fold(Expression::Constant(Fr::ZERO), |acc, k| {
-                    acc + Expression::Constant(row[k]) * sq(m, k) * sq(m, k) * y(m, k)
-                });
-                constraints.push(s.clone() * (out(m, i) - mixed));
+                let mixed = sbox
+                    .iter()
+                    .zip(row)
+                    .fold(Expression::Constant(Fr::ZERO), |acc, (s, mij)| {
+                        acc + Expression::Constant(*mij) * s.clone()
+                    });
+                out.push(next(m, i) - mixed);
             }
-            constraints
+            out
+        };
+        meta.create_gate("poseidon full round", |m| {
+            let s = m.query_selector(full);
+            round(m, WIDTH)
+                .into_iter()
+                .map(|c| s.clone() * c)
+                .collect::<Vec<_>>()
         });
         meta.create_gate("poseidon partial round", |m| {
             let s = m.query_selector(partial);
-            let mut constraints = vec![s.clone() * (sq(m, 0) - y(m, 0) * y(m, 0))];
-            for (i, row) in mds.iter().enumerate() {
-                let mixed = (1..WIDTH).fold(
-                    Expression::Constant(row[0]) * sq(m, 0) * sq(m, 0) * y(m, 0),
-                    |acc, k| acc + Expression::Constant(row[k]) * y(m, k),
-                );
-                constraints.push(s.clone() * (out(m, i) - mixed));
-            }
-            constraints
+            round(m, 1)
+                .into_iter()
+                .map(|c| s.clone() * c)
+                .collect::<Vec<_>>()
         });
         PoseidonConfig {
             state,
             squares,
             constants,
-            init,
             full,
             partial,
         }
@@ -120,55 +125,76 @@ impl PoseidonChip {
     pub fn construct(config: PoseidonConfig) -> Self {
         PoseidonChip { config }
     }
-}
 
-impl PoseidonInstructions for PoseidonChip {
-    fn hash(
+    /// The states of a permutation of `[0, inputs]`: 70 states of 5 words.
+    pub fn states(inputs: Value<[Fr; RATE]>) -> Value<Vec<State>> {
+        inputs.map(|inputs| {
+            let mut state = [Fr::ZERO; WIDTH];
+            state[1..].copy_from_slice(&inputs);
+            let mut states = vec![state];
+            for r in 0..ROUNDS {
+                state = commitment::round(&state, r);
+                states.push(state);
+            }
+            states
+        })
+    }
+
+    /// Phase 1: assigns a permutation of `[0, inputs]` from row `start` (selectors, constants,
+    /// state). Returns the cells to wire.
+    pub fn assign_state(
         &self,
         region: &mut Region<Fr>,
-        row: &mut usize,
-        inputs: &[Wire; RATE],
-    ) -> Result<Wire, Error> {
+        start: usize,
+        states: &Value<Vec<State>>,
+    ) -> Result<Permutation, halo2_proofs::plonk::Error> {
         let c = &self.config;
-        let start = *row;
-        c.init.enable(region, start)?;
-        let mut state: Value<State> = Value::known([Fr::ZERO; WIDTH]);
-        Wire::assign(region, c.state[0], start, Value::known(Fr::ZERO));
-        for (k, input) in inputs.iter().enumerate() {
-            let copy = Wire::assign(region, c.state[k + 1], start, input.value);
-            region.constrain_equal(copy.cell, input.cell);
-            state = state.zip(input.value).map(|(mut s, v)| {
-                s[k + 1] = v;
-                s
-            });
-        }
         let spec = commitment::spec();
-        let mut first_word = None;
-        for r in 0..FULL_ROUNDS + PARTIAL_ROUNDS {
-            let at = start + r;
-            let full = is_full_round(r);
-            if full {
-                c.full.enable(region, at)?
+        for r in 0..ROUNDS {
+            let at = start + WIDTH * r;
+            if is_full_round(r) {
+                c.full.enable(region, at)?;
             } else {
-                c.partial.enable(region, at)?
+                c.partial.enable(region, at)?;
             }
-            let rc = spec.round_constants[r];
-            for k in 0..WIDTH {
-                region.assign_fixed(c.constants[k], at, rc[k]);
-                if full || k == 0 {
-                    let square = state.map(|s| (s[k] + rc[k]).square());
-                    Wire::assign(region, c.squares[k], at, square);
-                }
-            }
-            state = state.map(|s| commitment::round(&s, r));
-            for k in 0..WIDTH {
-                let w = Wire::assign(region, c.state[k], at + 1, state.map(|s| s[k]));
-                if k == 0 {
-                    first_word = Some(w);
-                }
+            for j in 0..WIDTH {
+                region.assign_fixed(c.constants, at + j, spec.round_constants[r][j]);
             }
         }
-        *row += HASH_ROWS;
-        first_word.ok_or(Error::Synthesis)
+        let mut cells = Vec::with_capacity(WIDTH * (ROUNDS + 1));
+        for r in 0..=ROUNDS {
+            for j in 0..WIDTH {
+                let v = states.as_ref().map(|s| s[r][j]);
+                cells.push(
+                    region
+                        .assign_advice(c.state, start + WIDTH * r + j, v)
+                        .cell(),
+                );
+            }
+        }
+        Ok(Permutation {
+            capacity: cells[0],
+            inputs: std::array::from_fn(|i| cells[1 + i]),
+            output: cells[WIDTH * ROUNDS],
+        })
+    }
+
+    /// Phase 2: the squares of the S-box inputs.
+    pub fn assign_squares(
+        &self,
+        region: &mut Region<Fr>,
+        start: usize,
+        states: &Value<Vec<State>>,
+    ) {
+        let c = &self.config;
+        let spec = commitment::spec();
+        for r in 0..ROUNDS {
+            let sboxed = if is_full_round(r) { WIDTH } else { 1 };
+            for j in 0..sboxed {
+                let rc = spec.round_constants[r][j];
+                let v = states.as_ref().map(|s| (s[r][j] + rc).square());
+                region.assign_advice(c.squares, start + WIDTH * r + j, v);
+            }
+        }
     }
 }

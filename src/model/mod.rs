@@ -1,5 +1,6 @@
 //! The quantized model: its typed spec and the exact integer reference that defines it.
 
+pub mod plan;
 pub mod reference;
 pub mod spec;
 

@@ -67,7 +67,7 @@ impl TrainConfig {
                 hidden: vec![],
             },
             augment: Augment::default(),
-            max_table_rows: CIRCUIT_ROWS - crate::circuit::RESERVED_ROWS,
+            max_table_rows: crate::model::plan::MAX_TABLE_ROWS,
         }
     }
 }

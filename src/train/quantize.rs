@@ -8,7 +8,6 @@
 //! circuit's rows is scored on calibration data and the best kept.
 
 use super::net::{FloatKind, FloatNet};
-use crate::circuit::table;
 use crate::data::Dataset;
 use crate::model::reference;
 use crate::model::spec::{
@@ -45,7 +44,7 @@ pub fn quantize(
             })
             .collect();
         let spec = build(net, &ranges, &offsets, training.clone())?;
-        let table = table::table_rows(&table::activation_ranges(&spec)).len();
+        let table = crate::model::plan::table_rows(&spec);
         if table > max_table_rows {
             continue;
         }

@@ -44,11 +44,18 @@ pub fn witness(
 }
 
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
-use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance};
+use halo2_proofs::plonk::{
+    Advice, Challenge, Circuit, Column, ConstraintSystem, Error, Expression, FirstPhase, Fixed,
+    Instance, SecondPhase, Selector, TableColumn,
+};
+use halo2_proofs::poly::Rotation;
 use halo2curves::bn256::Fr;
-use zkmnist::circuit::poseidon::{PoseidonChip, PoseidonConfig, PoseidonInstructions};
-use zkmnist::circuit::{LANES, Wire};
+use halo2curves::ff::Field;
+use zkmnist::circuit::poseidon::{PoseidonChip, PoseidonConfig};
 use zkmnist::commitment::RATE;
+
+/// Rows one Poseidon permutation needs: 350, so `k = 9`.
+pub const HASH_K: u32 = 9;
 
 /// A small circuit: circom Poseidon(4) of its inputs equals the single public input.
 #[derive(Clone, Default)]
@@ -67,39 +74,178 @@ impl Circuit<Fr> for HashCircuit {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> Self::Config {
-        let lanes: [Column<Advice>; LANES] = std::array::from_fn(|_| meta.advice_column());
-        let acc = meta.advice_column();
-        let weights = std::array::from_fn(|_| meta.fixed_column());
+        let (s, q) = (meta.advice_column(), meta.advice_column());
+        let (c, zero) = (meta.fixed_column(), meta.fixed_column());
         let instance = meta.instance_column();
-        for c in lanes.iter().chain([&acc]) {
-            meta.enable_equality(*c);
-        }
+        meta.enable_equality(s);
         meta.enable_equality(instance);
+        meta.enable_constant(zero);
+        let selectors = [meta.selector(), meta.selector()];
         (
-            PoseidonChip::configure(meta, lanes, acc, weights),
-            acc,
+            PoseidonChip::configure(meta, s, q, c, selectors),
+            s,
             instance,
         )
     }
 
     fn synthesize(
         &self,
-        (config, acc, instance): Self::Config,
+        (config, _, instance): Self::Config,
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), Error> {
         let chip = PoseidonChip::construct(config);
-        let out = layouter.assign_region(
+        let states = PoseidonChip::states(Value::known(self.inputs));
+        let perm = layouter.assign_region(
             || "hash",
             |mut region| {
-                // Inputs in free cells below the hash rows.
-                let inputs: [Wire; RATE] = std::array::from_fn(|i| {
-                    Wire::assign(&mut region, acc, 200 + i, Value::known(self.inputs[i]))
-                });
-                let mut row = 0;
-                chip.hash(&mut region, &mut row, &inputs)
+                let perm = chip.assign_state(&mut region, 0, &states)?;
+                chip.assign_squares(&mut region, 0, &states);
+                region.constrain_constant(perm.capacity, Fr::ZERO)?;
+                Ok(perm)
             },
         )?;
-        layouter.constrain_instance(out.cell, instance, 0);
+        layouter.constrain_instance(perm.output, instance, 0);
+        Ok(())
+    }
+}
+
+/// A small circuit of another shape, for `k = 8` (the real ceremony file the tests use stops
+/// there) and for the verifier generator: two phases with a challenge, a fixed column, a
+/// lookup, copies and one public input. It proves `x = sum_i f_i a_i` for a public `x`, with
+/// every `a_i` a nibble, and a challenge-weighted sum of the `a_i` in phase 2.
+#[derive(Clone, Default)]
+pub struct SmallCircuit {
+    /// The sixteen private values (nibbles).
+    pub values: Vec<u64>,
+}
+
+/// Public input of [`SmallCircuit`] for `values`: `sum_i (i + 1) values[i]`.
+pub fn small_public(values: &[u64]) -> Fr {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Fr::from((i as u64 + 1) * v))
+        .sum()
+}
+
+#[derive(Clone, Debug)]
+pub struct SmallConfig {
+    a: Column<Advice>,
+    acc: Column<Advice>,
+    h: Column<Advice>,
+    f: Column<Fixed>,
+    sum: Selector,
+    horner: Selector,
+    table: TableColumn,
+    instance: Column<Instance>,
+    z: Challenge,
+}
+
+impl Circuit<Fr> for SmallCircuit {
+    type Config = SmallConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = ();
+
+    fn without_witnesses(&self) -> Self {
+        SmallCircuit {
+            values: vec![0; self.values.len()],
+        }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> SmallConfig {
+        let a = meta.advice_column_in(FirstPhase);
+        let acc = meta.advice_column_in(FirstPhase);
+        let z = meta.challenge_usable_after(FirstPhase);
+        let h = meta.advice_column_in(SecondPhase);
+        let f = meta.fixed_column();
+        let table = meta.lookup_table_column();
+        let instance = meta.instance_column();
+        meta.enable_equality(acc);
+        meta.enable_equality(instance);
+        let (sum, horner) = (meta.selector(), meta.selector());
+        meta.create_gate("sum", |m| {
+            let s = m.query_selector(sum);
+            let (acc0, acc1) = (
+                m.query_advice(acc, Rotation::cur()),
+                m.query_advice(acc, Rotation::next()),
+            );
+            vec![
+                s * (acc0
+                    - acc1
+                    - m.query_fixed(f, Rotation::cur()) * m.query_advice(a, Rotation::cur())),
+            ]
+        });
+        meta.create_gate("horner", |m| {
+            let s = m.query_selector(horner);
+            let zc = m.query_challenge(z);
+            let (h0, h1) = (
+                m.query_advice(h, Rotation::cur()),
+                m.query_advice(h, Rotation::next()),
+            );
+            vec![
+                s * (h0 - zc * h1 - m.query_advice(a, Rotation::cur())
+                    + Expression::Constant(Fr::ZERO)),
+            ]
+        });
+        meta.lookup("nibble", |m| {
+            vec![(m.query_advice(a, Rotation::cur()), table)]
+        });
+        SmallConfig {
+            a,
+            acc,
+            h,
+            f,
+            sum,
+            horner,
+            table,
+            instance,
+            z,
+        }
+    }
+
+    fn synthesize(&self, c: SmallConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        layouter.assign_table(
+            || "nibbles",
+            |mut t| {
+                for i in 0..16u64 {
+                    t.assign_cell(|| "", c.table, i as usize, || Value::known(Fr::from(i)))?;
+                }
+                Ok(())
+            },
+        )?;
+        let n = self.values.len();
+        let top = layouter.assign_region(
+            || "small",
+            |mut region| {
+                let mut sums = vec![Fr::ZERO; n + 1];
+                for i in (0..n).rev() {
+                    sums[i] = sums[i + 1] + Fr::from((i as u64 + 1) * self.values[i]);
+                }
+                let mut top = None;
+                for (i, (v, sum)) in self.values.iter().zip(&sums).enumerate() {
+                    c.sum.enable(&mut region, i)?;
+                    region.assign_fixed(c.f, i, Fr::from(i as u64 + 1));
+                    region.assign_advice(c.a, i, Value::known(Fr::from(*v)));
+                    let cell = region.assign_advice(c.acc, i, Value::known(*sum)).cell();
+                    if i == 0 {
+                        top = Some(cell);
+                    }
+                }
+                region.assign_advice(c.acc, n, Value::known(Fr::ZERO));
+                region.next_phase();
+                let z = region.get_challenge(c.z);
+                let mut below = Value::known(Fr::ZERO);
+                for i in (0..n).rev() {
+                    c.horner.enable(&mut region, i)?;
+                    let v = below * z + Value::known(Fr::from(self.values[i]));
+                    region.assign_advice(c.h, i, v);
+                    below = v;
+                }
+                region.assign_advice(c.h, n, Value::known(Fr::ZERO));
+                top.ok_or(Error::Synthesis)
+            },
+        )?;
+        layouter.constrain_instance(top, c.instance, 0);
         Ok(())
     }
 }
