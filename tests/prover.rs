@@ -171,3 +171,51 @@ fn params_load_from_a_file_and_shrink() {
     let e = prover::load_params(&path, f.params.k() + 2).err().unwrap();
     assert!(e.to_string().contains("needs 2^"), "{e}");
 }
+
+/// `pk.bin` keeps the fixed and sigma values only; loading rebuilds exactly halo2's key, and a
+/// malformed file (whatever its hash says) is an error naming what is wrong, never a panic.
+#[test]
+fn the_compact_proving_key_rebuilds_halo2s_key_and_rejects_malformed_files() {
+    use zkmnist::prover::compact;
+    let f = fixture();
+    let bytes = compact::compact(&f.pk).unwrap();
+    let full = f.pk.to_bytes(halo2_proofs::SerdeFormat::RawBytes);
+    assert!(
+        bytes.len() * 2 < full.len(),
+        "{} of {} bytes",
+        bytes.len(),
+        full.len()
+    );
+    let rebuilt = compact::expand(&bytes, &f.vk, &f.circuit).unwrap();
+    assert!(rebuilt.to_bytes(halo2_proofs::SerdeFormat::RawBytes) == full);
+    let err = |b: &[u8]| {
+        compact::expand(b, &f.vk, &f.circuit)
+            .err()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        err(&bytes[..bytes.len() - 1]).contains("truncated"),
+        "{}",
+        err(&bytes[..bytes.len() - 1])
+    );
+    assert!(err(&bytes[..3]).contains("not a zkmnist proving key"));
+    assert!(err(&[bytes.clone(), vec![0]].concat()).contains("bytes after the key"));
+    let mut wrong_count = bytes.clone();
+    wrong_count[8] ^= 1;
+    assert!(
+        err(&wrong_count).contains("polynomials where the key has"),
+        "{}",
+        err(&wrong_count)
+    );
+    let mut huge = bytes.clone();
+    huge[9..13].copy_from_slice(&u32::MAX.to_be_bytes());
+    assert!(err(&huge).contains("the domain has"), "{}", err(&huge));
+    let mut out_of_field = bytes.clone();
+    out_of_field[13..45].fill(0xff);
+    assert!(
+        err(&out_of_field).contains("outside the field"),
+        "{}",
+        err(&out_of_field)
+    );
+}

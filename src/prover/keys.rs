@@ -9,7 +9,7 @@
 use super::{ProverError, vk_digest};
 use crate::circuit::ZkmnistCircuit;
 use halo2_proofs::SerdeFormat;
-use halo2_proofs::plonk::{ProvingKey, VerifyingKey};
+use halo2_proofs::plonk::{Circuit, ProvingKey, VerifyingKey};
 use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2curves::bn256::{Bn256, G1Affine};
@@ -146,7 +146,7 @@ pub fn write(
     params.write(&mut buf).map_err(io_err(dir))?;
     blobs.push(("params.bin", buf));
     blobs.push(("vk.bin", vk.to_bytes(FORMAT)));
-    blobs.push(("pk.bin", pk.to_bytes(FORMAT)));
+    blobs.push(("pk.bin", super::compact::compact(pk)?));
     let mut files = BTreeMap::new();
     for (name, bytes) in &blobs {
         let path = dir.join(name);
@@ -305,8 +305,12 @@ pub fn load_verifier_from(
     let manifest = manifest(src, circuit)?;
     let params = read_params(src, &manifest)?;
     let bytes = checked(src, &manifest, "vk.bin")?;
-    let vk = VerifyingKey::<G1Affine>::read::<_, ZkmnistCircuit>(&mut bytes.as_slice(), FORMAT, ())
-        .map_err(parse_err(src, "vk.bin"))?;
+    let vk = VerifyingKey::<G1Affine>::read::<_, ZkmnistCircuit>(
+        &mut bytes.as_slice(),
+        FORMAT,
+        circuit.params(),
+    )
+    .map_err(parse_err(src, "vk.bin"))?;
     check_digest("vk.bin", &vk, &manifest)?;
     Ok(VerifierKeys {
         params,
@@ -322,10 +326,16 @@ pub fn load_prover_from(
 ) -> Result<ProverKeys, ProverError> {
     let manifest = manifest(src, circuit)?;
     let params = read_params(src, &manifest)?;
+    let bytes = checked(src, &manifest, "vk.bin")?;
+    let vk = VerifyingKey::<G1Affine>::read::<_, ZkmnistCircuit>(
+        &mut bytes.as_slice(),
+        FORMAT,
+        circuit.params(),
+    )
+    .map_err(parse_err(src, "vk.bin"))?;
+    check_digest("vk.bin", &vk, &manifest)?;
     let bytes = checked(src, &manifest, "pk.bin")?;
-    let pk = ProvingKey::<G1Affine>::read::<_, ZkmnistCircuit>(&mut bytes.as_slice(), FORMAT, ())
-        .map_err(parse_err(src, "pk.bin"))?;
-    check_digest("pk.bin", pk.get_vk(), &manifest)?;
+    let pk = super::compact::expand(&bytes, &vk, circuit)?;
     Ok(ProverKeys {
         params,
         pk,

@@ -5,6 +5,7 @@
 //! demos run offline; every artifact made with it is labelled `dev-insecure`. A real ceremony's
 //! parameters load through [`load_params`] without touching the circuit.
 
+pub mod compact;
 pub mod keys;
 pub mod transcript;
 
