@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Deploys the committed verifier (circuits/evm/*.bin) to a chain: Halo2VerifierGates,
-// Halo2Verifier(gates), ZkmnistVerifier(verifier), DigitRegistry(zkmnist), and prints the
-// addresses. The key is read from an environment variable, never from the command line.
+// Deploys the committed verifier (circuits/evm/*.bin) to a chain: Halo2Verifier,
+// ZkmnistVerifier(verifier), DigitRegistry(zkmnist), and prints the addresses. The key is read from an environment variable, never from the command line.
 //
 //   ZKMNIST_DEPLOYER_KEY=0x... node scripts/deploy.mjs --rpc http://127.0.0.1:8545 --private-key-env ZKMNIST_DEPLOYER_KEY
 import { readFileSync } from 'node:fs';
@@ -10,7 +9,7 @@ import path from 'node:path';
 import { ethers } from 'ethers';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ORDER = ['Halo2VerifierGates', 'Halo2Verifier', 'ZkmnistVerifier', 'DigitRegistry'];
+const ORDER = ['Halo2Verifier', 'ZkmnistVerifier', 'DigitRegistry'];
 
 export function artifacts() {
   const dir = path.join(root, 'circuits/evm');
@@ -27,7 +26,7 @@ export function artifacts() {
   return { record, bin, abi };
 }
 
-// Deploys the four contracts with `signer`; returns { addresses, gas } keyed by contract name.
+// Deploys the three contracts with `signer`; returns { addresses, gas } keyed by contract name.
 export async function deploy(signer, log = () => {}) {
   const { bin } = artifacts();
   const addresses = {};

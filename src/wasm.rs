@@ -232,7 +232,7 @@ pub fn verify_evm(proof_json: &str) -> Result<JsValue, JsError> {
         valid: bool,
         gas_used: u64,
         verifier_gas: u64,
-        runtime_sizes: [usize; 4],
+        runtime_sizes: [usize; 3],
     }
     to_js(&EvmVerdict {
         valid: v.valid,

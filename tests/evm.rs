@@ -1,26 +1,41 @@
-//! The Solidity verifier: generation, the committed bytecode, and its verdicts in an embedded
-//! EVM (feature `evm`; the anvil tests in tests/e2e run the same bytecode on a real node).
-#![cfg(feature = "evm")]
+//! The Solidity verifier: the generator, the committed sources and bytecode, and the verdicts of
+//! the generated contract in an embedded EVM against the native verifier's (the anvil test in
+//! tests/e2e runs the same bytecode on a real node).
 
 mod common;
+#[path = "../src/cli/solc.rs"]
+mod solc;
 
-use halo2_proofs::plonk::{ProvingKey, VerifyingKey};
-use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use common::{SmallCircuit, small_public};
+use halo2_proofs::plonk::{VerifyingKey, create_proof, keygen_pk, keygen_vk_custom, verify_proof};
+use halo2_proofs::poly::commitment::ParamsProver;
+use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
+use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+use halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
 use halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2curves::ff::Field;
+use rand::{Rng, SeedableRng};
 use std::sync::OnceLock;
 use zkmnist::circuit::ZkmnistCircuit;
 use zkmnist::data::Split;
-use zkmnist::evm::{self, Artifacts, LocalEvm};
+use zkmnist::evm::{self, Artifacts, LocalEvm, generate};
+use zkmnist::prover::transcript::EvmTranscript;
 use zkmnist::{field, prover};
 
 /// The account the shared proof is bound to (its context).
 const SENDER: [u8; 20] = [0x5a; 20];
 
+/// The scalar field's modulus, big-endian.
+const R_BE: &str = "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
+/// The base field's modulus, big-endian.
+const Q_BE: &str = "30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47";
+
 struct Fixture {
     circuit: ZkmnistCircuit,
     params: ParamsKZG<Bn256>,
     vk: VerifyingKey<G1Affine>,
-    pk: ProvingKey<G1Affine>,
+    pk: halo2_proofs::plonk::ProvingKey<G1Affine>,
     publics: [Fr; 3],
     proof: Vec<u8>,
 }
@@ -57,72 +72,39 @@ fn artifacts() -> Artifacts {
     Artifacts::embedded().expect("committed bytecode (zkmnist export-verifier --out circuits)")
 }
 
-/// snark-verifier's own EVM transcript and ours agree byte for byte (a proof written with
-/// theirs verifies with ours), and so do the calldata encodings.
-#[test]
-fn snark_verifier_transcript_and_calldata_agree_with_ours() {
-    let f = fixture();
-    let w = common::witness(
-        &f.circuit,
-        common::npm_digits(Split::Holdout).images[5],
-        3,
-        4,
-    );
-    let publics = w.public_inputs();
-    let theirs = snark_verifier_sdk::evm::gen_evm_proof_shplonk(
-        &f.params,
-        &f.pk,
-        f.circuit.with_witness(w),
-        vec![publics.to_vec()],
-    );
-    prover::verify(&f.params, &f.vk, &publics, &theirs)
-        .expect("a snark-verifier EVM-transcript proof verifies natively");
-    assert_eq!(
-        evm::calldata(&publics, &theirs),
-        snark_verifier_sdk::evm::encode_calldata(&[publics.to_vec()], &theirs)
-    );
+fn compile(sources: &[(String, String)], wanted: &[(&str, &str)]) -> Vec<generate::Compiled> {
+    let out = solc::compile(&common::root(), &generate::solc_input(sources))
+        .unwrap_or_else(|e| panic!("{e}"));
+    generate::solc_output(&out, wanted).unwrap()
 }
 
-/// The committed sources, bytecode and ABIs are exactly what the pinned dev key generates.
-#[test]
-fn committed_verifier_matches_regeneration() {
-    let f = fixture();
-    let files =
-        evm::generate::export(&common::root(), &f.params, &f.vk, prover::DEV_SETUP).unwrap();
-    assert!(files.len() >= 10);
-    for (name, text) in files {
-        let path = if name.ends_with(".sol") {
-            common::root().join("circuits").join(&name)
-        } else {
-            common::root().join("circuits/evm").join(&name)
-        };
-        let committed =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(
-            committed == text,
-            "{} differs from the regenerated file: run `zkmnist export-verifier --out circuits`",
-            path.display()
-        );
+/// `a + b` for 32-byte big-endian words (no overflow expected).
+fn add_be(a: &[u8], b: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let s = u16::from(a[i]) + u16::from(b[i]) + carry;
+        out[i] = s as u8;
+        carry = s >> 8;
     }
+    assert_eq!(carry, 0, "overflow");
+    out
 }
 
-/// Valid accepted (raw and typed), every contract within EIP-170, gas reported.
-#[test]
-fn committed_verifier_accepts_a_valid_proof_within_the_size_limit() {
-    let f = fixture();
-    let v = evm::verify_with_artifacts(&artifacts(), &f.publics, &f.proof).unwrap();
-    assert!(v.valid);
-    for size in v.runtime_sizes {
-        assert!(size > 0 && size <= evm::MAX_RUNTIME_SIZE, "{size} bytes");
+/// The native verifier's verdict on raw calldata (public inputs, then the proof), exactly as
+/// the contract receives it: non-canonical public inputs are rejected, like the contract does.
+fn native_accepts(f: &Fixture, calldata: &[u8]) -> bool {
+    if calldata.len() < 96 {
+        return false;
     }
-    eprintln!(
-        "runtime sizes {:?}, deploy gas {:?}, verify gas {} (raw {})",
-        v.runtime_sizes, v.deploy_gas, v.gas_used, v.verifier_gas
-    );
-    assert!(
-        v.verifier_gas > 113_000,
-        "cannot verify below the pairing cost"
-    );
+    let mut publics = [Fr::ZERO; 3];
+    for (i, p) in publics.iter_mut().enumerate() {
+        match field::from_be_bytes(&calldata[32 * i..32 * i + 32].try_into().unwrap()) {
+            Some(v) => *p = v,
+            None => return false,
+        }
+    }
+    prover::verify(&f.params, &f.vk, &publics, &calldata[96..]).is_ok()
 }
 
 fn deployed() -> (LocalEvm, evm::Deployed) {
@@ -143,34 +125,115 @@ fn typed_verdict(chain: &mut LocalEvm, d: &evm::Deployed, publics: &[Fr; 3], pro
     evm::decode_bool(&r.output).unwrap()
 }
 
+/// The generated verifier's verdict on raw calldata; a rejection must be a plain revert, never
+/// an exceptional halt (which callers would read as lack of gas).
 fn raw_accepts(chain: &mut LocalEvm, d: &evm::Deployed, calldata: Vec<u8>) -> bool {
-    chain
+    let r = chain
         .call(d.verifier(), calldata, evm::DEFAULT_GAS)
-        .unwrap()
-        .success
+        .unwrap();
+    assert!(!r.out_of_gas, "a rejection burned all the gas");
+    r.success
 }
 
+/// The committed sources, bytecode, ABIs and verifier.json are exactly what the generator and
+/// the pinned solc-js make from the pinned dev key.
 #[test]
-fn tampered_proofs_are_rejected_in_the_evm() {
+fn committed_verifier_matches_regeneration() {
+    let f = fixture();
+    let (sources, verifier) = generate::sources(&f.params, &f.vk).unwrap();
+    let wanted: Vec<(&str, &str)> = generate::CONTRACTS
+        .iter()
+        .map(|(s, c, _)| (*s, *c))
+        .collect();
+    let compiled = compile(&sources, &wanted);
+    let files = generate::artifacts(&compiled, &f.vk, prover::DEV_SETUP, &verifier).unwrap();
+    let root = common::root();
+    let all = sources
+        .iter()
+        .map(|(n, t)| (root.join("circuits").join(n), t))
+        .chain(
+            files
+                .iter()
+                .map(|(n, t)| (root.join("circuits/evm").join(n), t)),
+        );
+    let mut checked = 0;
+    for (path, text) in all {
+        let committed =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            committed == *text,
+            "{} differs from the regenerated file: run `zkmnist export-verifier --out circuits`",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3 + 6);
+}
+
+/// Valid accepted (raw and typed), every contract within EIP-170, gas reported.
+#[test]
+fn committed_verifier_accepts_valid_proofs_within_the_size_limit() {
+    let f = fixture();
+    let v = evm::verify_with_artifacts(&artifacts(), &f.publics, &f.proof).unwrap();
+    assert!(v.valid);
+    for size in v.runtime_sizes {
+        assert!(size > 0 && size <= evm::MAX_RUNTIME_SIZE, "{size} bytes");
+    }
+    eprintln!(
+        "runtime sizes {:?}, deploy gas {:?}, verify gas {} (raw {})",
+        v.runtime_sizes, v.deploy_gas, v.gas_used, v.verifier_gas
+    );
+    assert!(
+        v.verifier_gas > 113_000,
+        "cannot verify below the pairing cost"
+    );
+    // More proofs: other images, salts and contexts; native and EVM agree on each.
+    let (mut chain, d) = deployed();
+    let digits = common::npm_digits(Split::Holdout);
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+    for i in 0..3 {
+        let pixels = digits.images[rng.gen_range(0..digits.images.len())];
+        let w = common::witness(&f.circuit, pixels, rng.r#gen(), rng.r#gen());
+        let publics = w.public_inputs();
+        let proof = prover::prove(&f.params, &f.pk, &f.circuit, w).unwrap();
+        let data = evm::calldata(&publics, &proof);
+        assert!(native_accepts(f, &data), "proof {i} natively");
+        assert!(raw_accepts(&mut chain, &d, data), "proof {i} in the EVM");
+        assert!(
+            typed_verdict(&mut chain, &d, &publics, &proof),
+            "proof {i} typed"
+        );
+    }
+}
+
+/// Differential: single-byte changes spread over the whole calldata (public inputs, every
+/// commitment and evaluation); the contract and the native verifier give the same verdict
+/// (rejection) for every one.
+#[test]
+fn the_contract_and_the_native_verifier_agree_on_tampered_calldata() {
     let f = fixture();
     let (mut chain, d) = deployed();
-    assert!(typed_verdict(&mut chain, &d, &f.publics, &f.proof));
-    // Every 32-byte word of the proof, plus the last byte, one bit each.
-    let positions: Vec<usize> = (0..f.proof.len())
-        .step_by(97)
-        .chain([f.proof.len() - 1])
-        .collect();
-    for pos in positions {
-        let mut bad = f.proof.clone();
-        bad[pos] ^= 1 << (pos % 8);
-        assert!(
-            !typed_verdict(&mut chain, &d, &f.publics, &bad),
-            "flipped byte {pos} accepted by the wrapper"
+    let good = evm::calldata(&f.publics, &f.proof);
+    assert!(native_accepts(f, &good) && raw_accepts(&mut chain, &d, good.clone()));
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(200);
+    let positions: Vec<usize> = (0..good.len()).step_by(13).collect();
+    assert!(positions.len() >= 200);
+    for (n, pos) in positions.iter().enumerate() {
+        let mut bad = good.clone();
+        bad[*pos] ^= rng.gen_range(1..=255u8);
+        let native = native_accepts(f, &bad);
+        let contract = raw_accepts(&mut chain, &d, bad.clone());
+        assert_eq!(
+            native, contract,
+            "byte {pos}: native {native}, contract {contract}"
         );
-        assert!(
-            !raw_accepts(&mut chain, &d, evm::calldata(&f.publics, &bad)),
-            "flipped byte {pos} accepted by the verifier"
-        );
+        assert!(!contract, "byte {pos} changed and still accepted");
+        if n % 8 == 0 && *pos >= 96 {
+            assert!(
+                !typed_verdict(&mut chain, &d, &f.publics, &bad[96..]),
+                "byte {pos} typed"
+            );
+        }
     }
 }
 
@@ -191,7 +254,6 @@ fn wrong_public_inputs_and_malformed_calldata_are_rejected_in_the_evm() {
             evm::calldata(&wrong, &f.proof)
         ));
     }
-    // Every other digit.
     for digit in 0..10u64 {
         let mut wrong = f.publics;
         wrong[1] = Fr::from(digit);
@@ -204,39 +266,66 @@ fn wrong_public_inputs_and_malformed_calldata_are_rejected_in_the_evm() {
     }
     let good = evm::calldata(&f.publics, &f.proof);
     assert!(raw_accepts(&mut chain, &d, good.clone()));
+    let r = hex::decode(R_BE).unwrap();
     // A public input plus the modulus reduces to the same field element: rejected anyway.
-    let mut non_canonical = good.clone();
-    let r =
-        hex::decode("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001").unwrap();
-    let mut carry = 0u16;
-    for i in (0..32).rev() {
-        let s = u16::from(non_canonical[i]) + u16::from(r[i]) + carry;
-        non_canonical[i] = s as u8;
-        carry = s >> 8;
+    for i in 0..3 {
+        let mut non_canonical = good.clone();
+        let v = add_be(&good[32 * i..32 * i + 32], &r);
+        non_canonical[32 * i..32 * i + 32].copy_from_slice(&v);
+        assert!(
+            !raw_accepts(&mut chain, &d, non_canonical.clone()),
+            "public input {i} + r"
+        );
+        assert!(!native_accepts(f, &non_canonical));
     }
-    assert_eq!(
-        carry, 0,
-        "the fixture's commitment is small enough to add r once"
+    // So does an evaluation in the proof (the last one sits right before the opening points
+    // W and W').
+    let eval_at = good.len() - 128 - 32;
+    let mut non_canonical = good.clone();
+    let v = add_be(&good[eval_at..eval_at + 32], &r);
+    non_canonical[eval_at..eval_at + 32].copy_from_slice(&v);
+    assert!(
+        !raw_accepts(&mut chain, &d, non_canonical.clone()),
+        "evaluation + r"
     );
-    assert!(!raw_accepts(&mut chain, &d, non_canonical));
-    // Truncated and over-long calldata, and an empty call.
-    assert!(!raw_accepts(
-        &mut chain,
-        &d,
-        good[..good.len() - 1].to_vec()
-    ));
-    assert!(!raw_accepts(
-        &mut chain,
-        &d,
-        good[..good.len() - 32].to_vec()
-    ));
-    let mut long = good.clone();
-    long.extend([0u8; 32]);
-    assert!(!raw_accepts(&mut chain, &d, long));
-    let mut one_more = good;
-    one_more.push(0);
-    assert!(!raw_accepts(&mut chain, &d, one_more));
-    assert!(!raw_accepts(&mut chain, &d, Vec::new()));
+    assert!(!native_accepts(f, &non_canonical));
+    // Points: off the curve, a non-canonical coordinate, the identity.
+    let point_at = 96;
+    let mut off_curve = good.clone();
+    off_curve[point_at + 63] ^= 1;
+    assert!(
+        !raw_accepts(&mut chain, &d, off_curve.clone()),
+        "point off the curve"
+    );
+    assert!(!native_accepts(f, &off_curve));
+    let q = hex::decode(Q_BE).unwrap();
+    let mut big_x = good.clone();
+    let v = add_be(&good[point_at..point_at + 32], &q);
+    big_x[point_at..point_at + 32].copy_from_slice(&v);
+    assert!(!raw_accepts(&mut chain, &d, big_x.clone()), "x + q");
+    assert!(!native_accepts(f, &big_x));
+    let mut identity = good.clone();
+    identity[point_at..point_at + 64].fill(0);
+    assert!(
+        !raw_accepts(&mut chain, &d, identity.clone()),
+        "the identity as a commitment"
+    );
+    assert!(!native_accepts(f, &identity));
+    // Calldata one byte or one word short or long, and empty.
+    for bad in [
+        good[..good.len() - 1].to_vec(),
+        good[..good.len() - 32].to_vec(),
+        [good.clone(), vec![0u8; 32]].concat(),
+        [good.clone(), vec![0u8]].concat(),
+        Vec::new(),
+    ] {
+        assert!(
+            !raw_accepts(&mut chain, &d, bad.clone()),
+            "{} bytes",
+            bad.len()
+        );
+        assert!(!native_accepts(f, &bad));
+    }
     assert!(!typed_verdict(
         &mut chain,
         &d,
@@ -324,4 +413,73 @@ fn digit_registry_records_a_proven_digit_for_its_sender() {
         .call_from(sender, d.registry(), call, evm::DEFAULT_GAS)
         .unwrap();
     assert!(!r.success, "the same image commitment was recorded twice");
+}
+
+/// The generator is not tied to zkmnist's layout: a small circuit of another shape (k = 8, one
+/// first-phase and one second-phase advice column with a challenge, a fixed column, a lookup,
+/// copies, one public input) gets a verifier that agrees with the native one.
+#[test]
+fn a_circuit_of_another_shape_gets_a_working_verifier() {
+    let k = 8;
+    let params = prover::dev_params(k);
+    let circuit = SmallCircuit {
+        values: (0..16).map(|i| (i * 7 + 3) % 16).collect(),
+    };
+    let vk = keygen_vk_custom(&params, &circuit, true).unwrap();
+    let pk = keygen_pk(&params, vk.clone(), &circuit).unwrap();
+    let public = small_public(&circuit.values);
+    let mut t = EvmTranscript::<Vec<u8>>::init(Vec::new());
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        &params,
+        &pk,
+        &[circuit],
+        &[&[&[public]]],
+        rand::rngs::OsRng,
+        &mut t,
+    )
+    .unwrap();
+    let proof = t.finalize();
+    let native = |public: Fr, proof: &[u8]| {
+        let mut reader = proof;
+        let mut t = EvmTranscript::<&mut &[u8]>::init(&mut reader);
+        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
+            params.verifier_params(),
+            &vk,
+            SingleStrategy::new(params.verifier_params()),
+            &[&[&[public]]],
+            &mut t,
+        )
+        .is_ok()
+            && reader.is_empty()
+    };
+    assert!(native(public, &proof));
+    let v = evm::codegen::generate(&params, &vk, 1).unwrap();
+    let compiled = compile(
+        &[("Small.sol".into(), v.solidity.clone())],
+        &[("Small.sol", "Halo2Verifier")],
+    );
+    let mut chain = LocalEvm::new(true);
+    let (addr, size, _) = chain.deploy(&compiled[0].bytecode, &[]).unwrap();
+    assert!(size <= evm::MAX_RUNTIME_SIZE);
+    let data = [field::to_be_bytes(&public).to_vec(), proof.clone()].concat();
+    assert_eq!(data.len(), v.calldata_len);
+    let r = chain.call(addr, data.clone(), evm::DEFAULT_GAS).unwrap();
+    assert!(r.success, "the small circuit's proof was rejected");
+    eprintln!("small circuit: {} bytes of code, {} gas", size, r.gas_used);
+    let wrong = [
+        field::to_be_bytes(&(public + Fr::ONE)).to_vec(),
+        proof.clone(),
+    ]
+    .concat();
+    assert!(!chain.call(addr, wrong, evm::DEFAULT_GAS).unwrap().success);
+    for pos in (32..data.len()).step_by(17) {
+        let mut bad = data.clone();
+        bad[pos] ^= 0x10;
+        let contract = chain
+            .call(addr, bad.clone(), evm::DEFAULT_GAS)
+            .unwrap()
+            .success;
+        assert_eq!(contract, native(public, &bad[32..]), "byte {pos}");
+        assert!(!contract, "byte {pos} changed and still accepted");
+    }
 }

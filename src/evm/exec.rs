@@ -36,29 +36,29 @@ pub struct CallResult {
     pub output: Vec<u8>,
 }
 
-/// The four contracts, deployed.
+/// The three contracts, deployed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployed {
-    /// `Halo2VerifierGates`, `Halo2Verifier`, `ZkmnistVerifier`, `DigitRegistry`.
-    pub addresses: [Address; 4],
+    /// `Halo2Verifier`, `ZkmnistVerifier`, `DigitRegistry`.
+    pub addresses: [Address; 3],
     /// Their runtime code sizes, in that order.
-    pub runtime_sizes: [usize; 4],
+    pub runtime_sizes: [usize; 3],
     /// Gas of each deployment transaction, in that order.
-    pub deploy_gas: [u64; 4],
+    pub deploy_gas: [u64; 3],
 }
 
 impl Deployed {
     /// `Halo2Verifier` (raw calldata).
     pub fn verifier(&self) -> Address {
-        self.addresses[1]
+        self.addresses[0]
     }
     /// `ZkmnistVerifier` (typed ABI).
     pub fn wrapper(&self) -> Address {
-        self.addresses[2]
+        self.addresses[1]
     }
     /// `DigitRegistry`.
     pub fn registry(&self) -> Address {
-        self.addresses[3]
+        self.addresses[2]
     }
 }
 
@@ -125,12 +125,12 @@ impl LocalEvm {
         }
     }
 
-    /// Deploys the four contracts in order, each given the previous one's address.
+    /// Deploys the three contracts in order, each given the previous one's address.
     pub fn deploy_all(&mut self, a: &Artifacts) -> Result<Deployed, EvmError> {
-        let mut addresses = [Address::ZERO; 4];
-        let mut runtime_sizes = [0; 4];
-        let mut deploy_gas = [0; 4];
-        let codes = [&a.gates, &a.verifier, &a.wrapper, &a.registry];
+        let mut addresses = [Address::ZERO; 3];
+        let mut runtime_sizes = [0; 3];
+        let mut deploy_gas = [0; 3];
+        let codes = [&a.verifier, &a.wrapper, &a.registry];
         for (i, code) in codes.iter().enumerate() {
             let args: Vec<[u8; 32]> = if i == 0 {
                 Vec::new()
@@ -211,10 +211,10 @@ pub struct Verdict {
     pub gas_used: u64,
     /// Gas of a transaction calling `Halo2Verifier` directly with raw calldata.
     pub verifier_gas: u64,
-    /// Runtime code sizes of the four contracts.
-    pub runtime_sizes: [usize; 4],
-    /// Deployment gas of the four contracts.
-    pub deploy_gas: [u64; 4],
+    /// Runtime code sizes of the three contracts.
+    pub runtime_sizes: [usize; 3],
+    /// Deployment gas of the three contracts.
+    pub deploy_gas: [u64; 3],
 }
 
 /// Deploys `artifacts` in a fresh embedded EVM (EIP-170 enforced) and verifies a proof both

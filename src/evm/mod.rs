@@ -1,16 +1,19 @@
 //! Verifying proofs in the EVM.
 //!
-//! The Solidity verifier is generated from the verifying key (feature `evm`, [`generate`]) and
-//! committed under `circuits/` (sources) and `circuits/evm/` (creation bytecode, ABIs). Four
-//! contracts are deployed in order: `Halo2VerifierGates`, `Halo2Verifier(gates)` (raw
-//! calldata: public inputs then proof; it reverts on an invalid proof), `ZkmnistVerifier(verifier)`
-//! (typed ABI, `verify(bytes,uint256,uint256,uint256) returns (bool)`), and the example consumer
+//! The Solidity verifier is generated from the verifying key by the project's own generator
+//! ([`codegen`]: numbers and straight-line arithmetic; `templates/Halo2Verifier.sol`: the
+//! layout) and committed under `circuits/` (sources) and `circuits/evm/` (creation bytecode,
+//! ABIs). Three contracts are deployed in order: `Halo2Verifier` (raw calldata: public inputs
+//! then proof; it reverts on an invalid proof), `ZkmnistVerifier(verifier)` (typed ABI,
+//! `verify(bytes,uint256,uint256,uint256) returns (bool)`), and the example consumer
 //! `DigitRegistry(zkmnist)`. [`LocalEvm`] (feature `evm-exec`) runs that exact bytecode in an
 //! embedded EVM (revm), natively and in the browser.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod codegen;
 #[cfg(feature = "evm-exec")]
 mod exec;
-#[cfg(feature = "evm")]
+#[cfg(not(target_arch = "wasm32"))]
 pub mod generate;
 
 #[cfg(feature = "evm-exec")]
@@ -24,7 +27,7 @@ use halo2curves::bn256::Fr;
 use sha3::{Digest, Keccak256};
 
 /// Format tag of `circuits/evm/verifier.json`.
-pub const EVM_FORMAT: &str = "zkmnist-evm/1";
+pub const EVM_FORMAT: &str = "zkmnist-evm/2";
 
 /// Errors of generation, compilation and execution.
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +43,9 @@ pub enum EvmError {
     Artifacts(String),
 }
 
-/// Creation bytecode of the four contracts.
+/// Creation bytecode of the three contracts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Artifacts {
-    /// `Halo2VerifierGates`.
-    pub gates: Vec<u8>,
     /// `Halo2Verifier`.
     pub verifier: Vec<u8>,
     /// `ZkmnistVerifier`.
@@ -70,7 +71,6 @@ impl Artifacts {
     pub fn embedded() -> Result<Self, EvmError> {
         Self::from_files(
             include_str!("../../circuits/evm/verifier.json"),
-            include_str!("../../circuits/evm/Halo2VerifierGates.bin"),
             include_str!("../../circuits/evm/Halo2Verifier.bin"),
             include_str!("../../circuits/evm/ZkmnistVerifier.bin"),
             include_str!("../../circuits/evm/DigitRegistry.bin"),
@@ -86,17 +86,15 @@ impl Artifacts {
         };
         Self::from_files(
             &read("verifier.json")?,
-            &read("Halo2VerifierGates.bin")?,
             &read("Halo2Verifier.bin")?,
             &read("ZkmnistVerifier.bin")?,
             &read("DigitRegistry.bin")?,
         )
     }
 
-    /// Parses `verifier.json` and the four `.bin` files' hex.
+    /// Parses `verifier.json` and the three `.bin` files' hex.
     pub fn from_files(
         record: &str,
-        gates: &str,
         verifier: &str,
         wrapper: &str,
         registry: &str,
@@ -120,7 +118,6 @@ impl Artifacts {
             hex::decode(t).map_err(|e| EvmError::Artifacts(format!("{name}.bin: not hex: {e}")))
         };
         Ok(Artifacts {
-            gates: parse("Halo2VerifierGates", gates)?,
             verifier: parse("Halo2Verifier", verifier)?,
             wrapper: parse("ZkmnistVerifier", wrapper)?,
             registry: parse("DigitRegistry", registry)?,

@@ -110,7 +110,7 @@ async function main() {
   // The deploy command as a user runs it (its own transactions, then the ones used below).
   const printed = execFileSync('node', [path.join(root, 'scripts/deploy.mjs'), '--rpc', rpcUrl, '--private-key-env', 'E2E_DEPLOYER_KEY'],
     { cwd: root, encoding: 'utf8', env: { ...process.env, E2E_DEPLOYER_KEY: DEV_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
-  for (const name of ['Halo2VerifierGates', 'Halo2Verifier', 'ZkmnistVerifier', 'DigitRegistry']) {
+  for (const name of ['Halo2Verifier', 'ZkmnistVerifier', 'DigitRegistry']) {
     const m = printed.match(new RegExp(`^${name} (0x[0-9a-fA-F]{40})$`, 'm'));
     assert.ok(m, `deploy.mjs printed no ${name} address: ${printed}`);
     assert.notEqual(await provider.getCode(m[1]), '0x', `${name} has code`);

@@ -1,0 +1,174 @@
+//! `cargo bench --bench gas`: where the gas of one on-chain verification goes. Proves one proof
+//! with the dev key, runs the committed `Halo2Verifier` bytecode (circuits/evm) in revm with an
+//! inspector, and prints a table: the transaction's intrinsic gas (calldata), each precompile,
+//! the calls to them, and the verifier's own code by kind of opcode. Gas is deterministic (one
+//! run is enough); it depends on the EVM's hard fork (revm's default here).
+
+use revm::context::TxEnv;
+use revm::context::result::{ExecutionResult, Output};
+use revm::database::InMemoryDB;
+use revm::interpreter::interpreter_types::Jumps;
+use revm::interpreter::{CallInputs, CallOutcome, Interpreter, InterpreterTypes};
+use revm::primitives::{Address, TxKind};
+use revm::{Context, InspectCommitEvm, Inspector, MainBuilder, MainContext};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use zkmnist::circuit::ZkmnistCircuit;
+use zkmnist::evm::{self, Artifacts};
+use zkmnist::model::ModelSpec;
+use zkmnist::prover;
+
+/// Gas per opcode of the verifier's own code, and per precompile.
+#[derive(Default)]
+struct Profile {
+    pending: Option<(u8, u64)>,
+    by_op: BTreeMap<u8, (u64, u64)>,
+    precompiles: BTreeMap<u8, (u64, u64)>,
+}
+
+impl<CTX, INTR: InterpreterTypes> Inspector<CTX, INTR> for Profile {
+    fn step(&mut self, interp: &mut Interpreter<INTR>, _: &mut CTX) {
+        self.pending = Some((interp.bytecode.opcode(), interp.gas.remaining()));
+    }
+
+    fn step_end(&mut self, interp: &mut Interpreter<INTR>, _: &mut CTX) {
+        if let Some((op, before)) = self.pending.take() {
+            let e = self.by_op.entry(op).or_default();
+            e.0 += 1;
+            // A call's own cost is counted from `call_end`; here it would include the gas
+            // forwarded to the callee.
+            if op != 0xfa {
+                e.1 += before.saturating_sub(interp.gas.remaining());
+            }
+        }
+    }
+
+    fn call_end(&mut self, _: &mut CTX, inputs: &CallInputs, outcome: &mut CallOutcome) {
+        let a = inputs.target_address.as_slice();
+        if a[..19].iter().all(|b| *b == 0) && (1..=10).contains(&a[19]) {
+            let e = self.precompiles.entry(a[19]).or_default();
+            e.0 += 1;
+            e.1 += outcome.result.gas.spent();
+        }
+    }
+}
+
+fn main() {
+    let spec = Arc::new(ModelSpec::embedded().expect("embedded model"));
+    let circuit = ZkmnistCircuit::new(spec).expect("circuit");
+    let params = prover::dev_params(circuit.dimensions().expect("dimensions").k);
+    let (_, pk) = prover::keygen(&params, &circuit).expect("keygen");
+    let mut pixels = [0u8; 784];
+    for (i, p) in pixels.iter_mut().enumerate() {
+        let (y, x) = (i / 28, i % 28);
+        if (8..20).contains(&y) && (12..16).contains(&x) {
+            *p = 255;
+        }
+    }
+    let w =
+        prover::image_witness(&circuit, pixels, halo2curves::bn256::Fr::from(0)).expect("witness");
+    let publics = w.public_inputs();
+    let proof = prover::prove(&params, &pk, &circuit, w).expect("prove");
+    let data = evm::calldata(&publics, &proof);
+    let art = Artifacts::embedded().expect("committed bytecode");
+
+    let mut chain = Context::mainnet()
+        .with_db(InMemoryDB::default())
+        .modify_cfg_chained(|cfg| cfg.disable_nonce_check = true)
+        .build_mainnet_with_inspector(Profile::default());
+    let deployed = chain
+        .inspect_tx_commit(TxEnv {
+            gas_limit: evm::DEFAULT_GAS,
+            kind: TxKind::Create,
+            data: art.verifier.clone().into(),
+            ..Default::default()
+        })
+        .expect("deploy");
+    let address: Address = match deployed {
+        ExecutionResult::Success {
+            output: Output::Create(_, Some(a)),
+            ..
+        } => a,
+        other => panic!("deployment failed: {other:?}"),
+    };
+    // Count the call alone.
+    chain.inspector.by_op.clear();
+    chain.inspector.precompiles.clear();
+    let result = chain
+        .inspect_tx_commit(TxEnv {
+            gas_limit: evm::DEFAULT_GAS,
+            kind: TxKind::Call(address),
+            data: data.clone().into(),
+            nonce: 1,
+            ..Default::default()
+        })
+        .expect("call");
+    let total = match result {
+        ExecutionResult::Success { gas_used, .. } => gas_used,
+        other => panic!("the verifier rejected the bench proof: {other:?}"),
+    };
+    let profile = chain.inspector;
+
+    let zeros = data.iter().filter(|b| **b == 0).count() as u64;
+    let intrinsic = 21_000 + 4 * zeros + 16 * (data.len() as u64 - zeros);
+    let mut rows: Vec<(String, u64, u64)> = vec![(
+        format!(
+            "intrinsic: 21,000 + calldata ({} bytes, {zeros} zero)",
+            data.len()
+        ),
+        1,
+        intrinsic,
+    )];
+    let names = [
+        (5, "modexp (one batch inversion)"),
+        (6, "ecAdd"),
+        (7, "ecMul"),
+        (8, "pairing (2 pairs)"),
+    ];
+    let mut precompile_gas = 0;
+    let mut calls = 0;
+    for (id, name) in names {
+        let (n, g) = profile.precompiles.get(&id).copied().unwrap_or_default();
+        precompile_gas += g;
+        calls += n;
+        rows.push((format!("precompile {name}"), n, g));
+    }
+    rows.push((
+        "precompile calls (warm access, 100 each)".into(),
+        calls,
+        100 * calls,
+    ));
+    let class = |op: u8| match op {
+        0x08 | 0x09 => "code: field arithmetic (addmod, mulmod)",
+        0x51..=0x53 => "code: memory (mload, mstore, expansion)",
+        0x35..=0x37 => "code: calldata (calldataload, calldatacopy)",
+        0x20 => "code: transcript (keccak256)",
+        0x56 | 0x57 | 0x5b => "code: jumps",
+        0xfa => "code: staticcall arguments",
+        _ => "code: stack, comparisons, other",
+    };
+    let mut code: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for (op, (n, g)) in &profile.by_op {
+        let e = code.entry(class(*op)).or_default();
+        e.0 += n;
+        e.1 += g;
+    }
+    let own: u64 = total - intrinsic - precompile_gas - 100 * calls;
+    let profiled: u64 = code.values().map(|(_, g)| g).sum();
+    for (name, (n, g)) in code {
+        rows.push((name.to_string(), n, g));
+    }
+    if profiled != own {
+        rows.push(("code: unattributed".into(), 0, own.saturating_sub(profiled)));
+    }
+    println!("| part | count | gas |");
+    println!("|---|---:|---:|");
+    for (name, n, g) in &rows {
+        println!("| {name} | {n} | {g} |");
+    }
+    println!("| **total (transaction)** | | **{total}** |");
+    println!(
+        "\nfloor (intrinsic + precompiles + calls): {}; verifier code: {own}",
+        intrinsic + precompile_gas + 100 * calls
+    );
+}
