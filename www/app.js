@@ -168,11 +168,17 @@ $('prove').addEventListener('click', async () => {
     const r = await ask('prove', { pixels, context }, (stage) => {
       for (const li of stages.children) li.className = 'done';
       const li = document.createElement('li');
-      li.textContent = `${stage} (${Math.round(performance.now() - t0)} ms)`;
+      li.textContent = `${stage}…`;
       stages.append(li);
     });
     const ms = Math.round(performance.now() - t0);
-    for (const li of stages.children) li.className = 'done';
+    // Each stage's duration as the prover thread measured it.
+    stages.replaceChildren(...r.stages.map(({ name, ms: d }) => {
+      const li = document.createElement('li');
+      li.className = 'done';
+      li.textContent = `${name}: ${d} ms`;
+      return li;
+    }));
     proof = { json: r.proof_json, opening: r.opening_json, name: 'zkmnist-proof.json' };
     showProof(JSON.parse(r.proof_json), r.proof_bytes);
     $('prove-time-ms').textContent = String(ms);

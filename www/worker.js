@@ -114,9 +114,20 @@ self.onmessage = async (event) => {
       result = await ensureKeys(stage);
     } else if (type === 'prove') {
       await ensureKeys(stage);
+      // Stage marks are taken here, on the proving thread, as each stage starts; a stage
+      // lasts until the next one starts (the last until the proof is out).
       const t0 = performance.now();
-      result = keys.prove(event.data.pixels, event.data.context, stage);
-      result.ms = Math.round(performance.now() - t0);
+      const marks = [];
+      result = keys.prove(event.data.pixels, event.data.context, (name) => {
+        marks.push([name, performance.now() - t0]);
+        stage(name);
+      });
+      const total = performance.now() - t0;
+      result.ms = Math.round(total);
+      result.stages = marks.map(([name, at], i) => ({
+        name,
+        ms: Math.round((i + 1 < marks.length ? marks[i + 1][1] : total) - at),
+      }));
     } else if (type === 'verify') {
       await ensureKeys(stage);
       const t0 = performance.now();
