@@ -5,7 +5,7 @@
 //! quantization) -> [`model`] (the integer spec and its exact reference) -> [`preprocess`]
 //! (any picture to an MNIST-style 28x28 image) -> [`commitment`] (Poseidon image commitment)
 //! -> [`circuit`] (chips and layers) -> [`prover`] (setup, keys, prove, verify) ->
-//! [`proof_file`] (the files users exchange).
+//! [`proof_file`] (the files users exchange); [`files`] writes every file atomically.
 #![deny(missing_docs)]
 
 pub mod circuit;
@@ -13,6 +13,7 @@ pub mod commitment;
 pub mod data;
 pub mod evm;
 pub mod field;
+pub mod files;
 pub mod model;
 pub mod preprocess;
 pub mod proof_file;

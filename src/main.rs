@@ -12,9 +12,10 @@ use zkmnist::circuit::ZkmnistCircuit;
 use zkmnist::commitment;
 use zkmnist::data::{self, Split, idx};
 use zkmnist::field::{from_hex, to_hex};
+use zkmnist::files::{self, Access};
 use zkmnist::model::{self, ModelSpec};
 use zkmnist::preprocess;
-use zkmnist::proof_file::{OpeningFile, ProofFile};
+use zkmnist::proof_file::{MAX_FILE_BYTES, OpeningFile, ProofFile};
 use zkmnist::prover::{self, DEV_SETUP, keys};
 use zkmnist::train::{self, TrainConfig};
 
@@ -307,8 +308,7 @@ fn load_model(path: Option<&Path>) -> Result<ModelSpec, model::ModelError> {
 }
 
 fn predict(image: &Path, spec: ModelSpec) -> CliResult {
-    let bytes =
-        std::fs::read(image).map_err(|e| format!("cannot read {}: {e}", image.display()))?;
+    let bytes = read_image(image)?;
     let pixels =
         preprocess::from_image_bytes(&bytes).map_err(|e| format!("{}: {e}", image.display()))?;
     let trace = model::forward(&spec, &pixels)?;
@@ -374,8 +374,7 @@ fn train_cmd(seed: u64, out: &Path, data_dir: &Path, epochs: Option<usize>) -> C
             start.elapsed().as_secs_f64()
         );
     })?;
-    std::fs::write(out, spec.to_json()?)
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    write_file(out, spec.to_json()?.as_bytes(), Access::Public)?;
     out!(
         "float held-out accuracy: {:.4}\nquantized held-out accuracy: {:.4}\nwrote {} ({})",
         spec.training.float_holdout_accuracy,
@@ -443,12 +442,29 @@ fn info(spec: &ModelSpec) -> CliResult {
     Ok(())
 }
 
+/// Reads a proof, opening or record file: all are a few KB, so larger files are refused unread.
 fn read_text(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    files::read_text_capped(
+        path,
+        MAX_FILE_BYTES as u64,
+        "zkmnist proof, opening or record file",
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Reads a picture, refusing files larger than any picture worth decoding.
+fn read_image(path: &Path) -> Result<Vec<u8>, String> {
+    files::read_capped(path, preprocess::MAX_FILE_BYTES, "picture").map_err(|e| e.to_string())
+}
+
+/// Replaces a file atomically (never half-written; see `zkmnist::files`).
+fn write_file(path: &Path, bytes: &[u8], access: Access) -> Result<(), String> {
+    files::write_atomic(path, bytes, access)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write_file(path, text.as_bytes(), Access::Public)
 }
 
 fn circuit() -> Result<ZkmnistCircuit, Box<dyn std::error::Error>> {
@@ -479,7 +495,7 @@ fn srs_import(ptau: &Path, k: u32, out: &Path) -> CliResult {
     )?;
     let mut bytes = Vec::new();
     params.write(&mut bytes)?;
-    std::fs::write(out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    write_file(out, &bytes, Access::Public)?;
     let sidecar = SrsSidecar {
         format: SRS_FORMAT.into(),
         setup: label.clone(),
@@ -560,6 +576,15 @@ fn setup(srs: Option<&Path>, out: &Path, pin: bool) -> CliResult {
     let (vk, pk) = step("generating verifying and proving keys", || {
         prover::keygen(&params, &circuit)
     })?;
+    let vk_digest = prover::vk_digest(&vk);
+    let params_digest = keys::params_digest(&params);
+    if !pin {
+        // Unpinned keys would be refused by every command: say so before anything in `out`
+        // is replaced.
+        let pinned = keys::Pinned::embedded()?;
+        pinned.check(&label, &vk_digest)?;
+        pinned.check_params(&label, &params)?;
+    }
     let manifest = keys::write(out, &label, &params, &vk, &pk, &circuit.spec().content_hash)?;
     out!("setup: {}", manifest.setup);
     out!(
@@ -571,6 +596,7 @@ fn setup(srs: Option<&Path>, out: &Path, pin: bool) -> CliResult {
         dims.poseidon_rows
     );
     out!("vk_digest: {}", manifest.vk_digest);
+    out!("params_digest: {params_digest}");
     out!("keys written to {}", out.display());
     if pin {
         // --pin rewrites the pins; unreadable old pins are simply replaced.
@@ -589,6 +615,7 @@ fn setup(srs: Option<&Path>, out: &Path, pin: bool) -> CliResult {
         pinned.keys.push(keys::PinnedKey {
             setup: manifest.setup.clone(),
             vk_digest: manifest.vk_digest.clone(),
+            params_digest,
         });
         let path = Path::new("circuits/pinned.json");
         if !path.exists() {
@@ -598,8 +625,44 @@ fn setup(srs: Option<&Path>, out: &Path, pin: bool) -> CliResult {
         }
         write_text(path, &(serde_json::to_string_pretty(&pinned)? + "\n"))?;
         out!("pinned in {} (rebuild zkmnist to embed it)", path.display());
-    } else {
-        keys::Pinned::embedded()?.check(&manifest.setup, &manifest.vk_digest)?;
+    }
+    Ok(())
+}
+
+/// Refuses, before any work, outputs that could not be written or would destroy an input or
+/// each other.
+fn check_outputs(image: &Path, out: &Path, opening: Option<&Path>) -> Result<(), String> {
+    let mut outputs = vec![("--out", out)];
+    outputs.extend(opening.map(|o| ("--opening", o)));
+    for (flag, path) in &outputs {
+        if path.is_dir() {
+            return Err(format!("{flag} {} is a directory", path.display()));
+        }
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !parent.is_dir() {
+            return Err(format!(
+                "{flag} {}: directory {} does not exist (nothing was proved)",
+                path.display(),
+                parent.display()
+            ));
+        }
+        if files::same_file(path, image) {
+            return Err(format!(
+                "{flag} {} is the input image: refusing to overwrite it",
+                path.display()
+            ));
+        }
+    }
+    if let Some(o) = opening
+        && files::same_file(out, o)
+    {
+        return Err(format!(
+            "--out and --opening are the same file ({}): the proof and its opening need two files",
+            out.display()
+        ));
     }
     Ok(())
 }
@@ -612,8 +675,8 @@ fn prove(
     keys_dir: &Path,
 ) -> CliResult {
     let context = from_hex(context).map_err(|e| format!("--context: {e}"))?;
-    let bytes =
-        std::fs::read(image).map_err(|e| format!("cannot read {}: {e}", image.display()))?;
+    check_outputs(image, out, opening)?;
+    let bytes = read_image(image)?;
     let pixels =
         preprocess::from_image_bytes(&bytes).map_err(|e| format!("{}: {e}", image.display()))?;
     let circuit = circuit()?;
@@ -635,13 +698,35 @@ fn prove(
     let prove_time = start.elapsed();
     // "0x" + two hex digits per byte.
     let proof_len = (file.proof.len() - 2) / 2;
-    write_text(out, &(serde_json::to_string_pretty(&file)? + "\n"))?;
+    // Both files are written to disk before either is renamed into place, the opening (the
+    // only copy of the salt, readable by its owner only) first: a proof is never left
+    // without the opening that was asked for.
+    let staged = |path: &Path, text: String, access| {
+        files::stage(path, text.as_bytes(), access)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    let proof_tmp = staged(
+        out,
+        serde_json::to_string_pretty(&file)? + "\n",
+        Access::Public,
+    )?;
     match opening {
-        Some(path) => write_text(path, &(serde_json::to_string_pretty(&opening_file)? + "\n"))?,
+        Some(path) => {
+            let text = serde_json::to_string_pretty(&opening_file)? + "\n";
+            let committed = staged(path, text, Access::OwnerOnly).and_then(|tmp| {
+                files::commit(&tmp, path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            });
+            if let Err(e) = committed {
+                let _ = std::fs::remove_file(&proof_tmp);
+                return Err(e.into());
+            }
+        }
         None => eprintln!(
             "note: no --opening given: the salt is discarded, so this commitment can never be opened"
         ),
     }
+    files::commit(&proof_tmp, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     out!("digit: {digit}");
     out!("image_commitment: {}", to_hex(&publics[0]));
     out!("context: {}", to_hex(&publics[2]));
@@ -651,6 +736,12 @@ fn prove(
     );
     out!("setup: {}", keys.manifest.setup);
     out!("wrote {}", out.display());
+    if let Some(path) = opening {
+        out!(
+            "wrote {} (secret: salt and pixels; owner-only)",
+            path.display()
+        );
+    }
     Ok(())
 }
 
@@ -761,12 +852,17 @@ fn verify_evm(proof_path: &Path, artifacts: Option<&Path>) -> CliResult {
         Some(dir) => Artifacts::load(dir)?,
         None => Artifacts::embedded()?,
     };
-    if parsed.vk_digest != art.vk_digest {
+    // The same checks as `verify`: the proof's key and setup label are the contract's, and
+    // (for the embedded contracts) the pinned ones, so a relabelled proof is refused.
+    if parsed.vk_digest != art.vk_digest || parsed.setup != art.setup {
         return Err(format!(
             "the proof is for verifying key {} ({}), the verifier contract was generated from {} ({})",
             parsed.vk_digest, parsed.setup, art.vk_digest, art.setup
         )
         .into());
+    }
+    if artifacts.is_none() {
+        keys::Pinned::embedded()?.check(&art.setup, &art.vk_digest)?;
     }
     let verdict = step(
         "deploying the verifier contracts in an embedded EVM and calling them",

@@ -20,6 +20,13 @@ use image::{ImageBuffer, Luma, imageops};
 pub const BOX_SIDE: usize = 20;
 /// Largest picture accepted, in pixels per side.
 pub const MAX_SIDE: u32 = 8192;
+/// Largest picture decoded, in pixels (a 16-megapixel photo): with the decoder's own
+/// allocation cap below, decoding any file costs at most about 256 MB.
+pub const MAX_PIXELS: u64 = 16 << 20;
+/// Most memory the image decoder may allocate.
+pub const MAX_DECODER_ALLOC: u64 = 128 << 20;
+/// Largest picture file read.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Smallest ink contrast (0..255) that counts as a drawing rather than an empty page.
 pub const MIN_CONTRAST: f32 = 32.0;
 /// Ink below this fraction of the strongest ink is treated as background noise.
@@ -45,6 +52,21 @@ pub enum PreprocessError {
         /// Bytes expected (width * height * 4).
         expected: usize,
     },
+    /// The file ends before the picture does.
+    #[error("the {0} file is truncated: it ends before the image data does")]
+    Truncated(&'static str),
+    /// The picture has more pixels than this build decodes.
+    #[error(
+        "image is {width}x{height} = {pixels} pixels; at most {MAX_PIXELS} pixels (16 megapixels, about 256 MB to decode) are accepted"
+    )]
+    TooManyPixels {
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+        /// width * height.
+        pixels: u64,
+    },
     /// The picture is empty or too large.
     #[error("image is {width}x{height}; expected 1x1 up to {MAX_SIDE}x{MAX_SIDE} pixels")]
     Size {
@@ -64,19 +86,94 @@ pub enum PreprocessError {
 }
 
 /// Decodes a PNG or JPEG file's bytes and preprocesses it.
+///
+/// The file's orientation (JPEG EXIF, PNG eXIf) is applied, as a photo viewer would: a phone
+/// photo of a digit is read upright. Truncated files are refused rather than decoded with a
+/// grey or missing part, and the decoder's memory is capped ([`MAX_PIXELS`],
+/// [`MAX_DECODER_ALLOC`]).
 pub fn from_image_bytes(bytes: &[u8]) -> Result<[u8; IMAGE_PIXELS], PreprocessError> {
+    use image::ImageDecoder;
+    let decode = |e: image::ImageError| PreprocessError::Decode(e.to_string());
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| PreprocessError::Decode(e.to_string()))?;
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        return Err(PreprocessError::Truncated("JPEG"));
+    }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODER_ALLOC);
     reader.limits(limits);
-    let img = reader
-        .decode()
-        .map_err(|e| PreprocessError::Decode(e.to_string()))?
-        .to_rgba8();
+    let mut decoder = reader.into_decoder().map_err(decode)?;
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    if width > MAX_SIDE || height > MAX_SIDE || width == 0 || height == 0 {
+        return Err(PreprocessError::Size { width, height });
+    }
+    if pixels > MAX_PIXELS {
+        return Err(PreprocessError::TooManyPixels {
+            width,
+            height,
+            pixels,
+        });
+    }
+    let orientation = decoder.orientation().map_err(decode)?;
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(decode)?;
+    img.apply_orientation(orientation);
+    let img = img.into_rgba8();
     from_rgba(img.width(), img.height(), img.as_raw())
+}
+
+/// Whether a JPEG's marker structure runs from SOI to EOI within the bytes: segments are
+/// skipped by their lengths (so a thumbnail inside EXIF does not count), entropy-coded data
+/// is scanned to its next marker. JPEG decoders fill a truncated scan with grey silently.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    if bytes.get(..2) != Some(&[0xFF, 0xD8][..]) {
+        return false;
+    }
+    let mut at = 2;
+    loop {
+        // Fill bytes (0xFF) may precede a marker.
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return false;
+        };
+        at += 2;
+        match marker {
+            0xD9 => return true,
+            // Standalone markers: no length.
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let Some(len) = bytes
+            .get(at..at + 2)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        else {
+            return false;
+        };
+        if len < 2 {
+            return false;
+        }
+        at += len;
+        if at > bytes.len() {
+            return false;
+        }
+        if marker == 0xDA {
+            // Entropy-coded data: runs to the next marker other than a stuffed 0xFF00 or a
+            // restart marker.
+            loop {
+                match (bytes.get(at), bytes.get(at + 1)) {
+                    (Some(0xFF), Some(0x00 | 0xD0..=0xD7 | 0xFF)) => at += 1,
+                    (Some(0xFF), Some(_)) => break,
+                    (Some(_), _) => at += 1,
+                    (None, _) => return false,
+                }
+            }
+        }
+    }
 }
 
 /// Preprocesses a raw RGBA buffer (for example a canvas's `ImageData`).

@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 pub const PROOF_FORMAT: &str = "zkmnist-proof/1";
 /// Format tag of opening files.
 pub const OPENING_FORMAT: &str = "zkmnist-opening/1";
+/// The largest proof or opening file read: valid ones are a few KB (a proof file about 13 KB,
+/// an opening about 2 KB), so anything larger is refused before it is parsed.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
 
 /// A malformed proof or opening file.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +47,26 @@ pub enum FileError {
         found: String,
         /// The tag expected.
         expected: &'static str,
+    },
+    /// Larger than any valid file.
+    #[error(
+        "{what} file of {len} bytes refused: valid ones are a few KB (limit {MAX_FILE_BYTES} bytes)"
+    )]
+    TooLarge {
+        /// "proof" or "opening".
+        what: &'static str,
+        /// Its length.
+        len: usize,
+    },
+    /// A key appears twice in one JSON object.
+    #[error(
+        "not a zkmnist {what} file: key {key:?} appears twice (a reader that keeps the first and one that keeps the last would disagree)"
+    )]
+    DuplicateKey {
+        /// "proof" or "opening".
+        what: &'static str,
+        /// The repeated key.
+        key: String,
     },
     /// A field's value is wrong.
     #[error("{field}: {reason}")]
@@ -91,6 +114,78 @@ pub struct ParsedProof {
     pub vk_digest: String,
 }
 
+/// Refuses oversized texts and JSON objects with a repeated key, at any depth: serde keeps the
+/// last of two equal keys, other parsers the first, and both must see the same file.
+fn precheck(what: &'static str, text: &str) -> Result<(), FileError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(FileError::TooLarge {
+            what,
+            len: text.len(),
+        });
+    }
+    let json = |e: serde_json::Error| FileError::Json {
+        what,
+        reason: e.to_string(),
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut found = None;
+    serde::de::DeserializeSeed::deserialize(UniqueKeys(&mut found), &mut de).map_err(json)?;
+    de.end().map_err(json)?;
+    match found {
+        Some(key) => Err(FileError::DuplicateKey { what, key }),
+        None => Ok(()),
+    }
+}
+
+/// Walks any JSON value; records the first key repeated within one object.
+struct UniqueKeys<'a>(&'a mut Option<String>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(UniqueKeys(self.0))?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) && self.0.is_none() {
+                *self.0 = Some(key);
+            }
+            map.next_value_seed(UniqueKeys(self.0))?;
+        }
+        Ok(())
+    }
+}
+
 fn field_err(field: &'static str) -> impl Fn(String) -> FileError {
     move |reason| FileError::Field { field, reason }
 }
@@ -125,6 +220,7 @@ impl ProofFile {
 
     /// Parses and checks a proof file's text.
     pub fn parse(text: &str) -> Result<ParsedProof, FileError> {
+        precheck("proof", text)?;
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FileError::Json {
             what: "proof",
             reason: e.to_string(),
@@ -221,6 +317,7 @@ impl OpeningFile {
     /// Parses an opening; returns the pixels and salt after checking they hash to the
     /// commitment the file states.
     pub fn parse(text: &str) -> Result<([u8; IMAGE_PIXELS], Fr, Fr), FileError> {
+        precheck("opening", text)?;
         let file: OpeningFile = serde_json::from_str(text).map_err(|e| FileError::Json {
             what: "opening",
             reason: e.to_string(),

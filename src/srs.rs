@@ -16,9 +16,9 @@ use halo2_proofs::arithmetic::CurveAffine;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2curves::bn256::{Bn256, Fq, Fq2, Fr, G1, G1Affine, G2Affine, pairing};
 use halo2curves::ff::{Field, PrimeField};
-use halo2curves::group::Curve;
 use halo2curves::group::cofactor::CofactorGroup;
 use halo2curves::group::prime::PrimeCurveAffine;
+use halo2curves::group::{Curve, GroupEncoding};
 use rand_core::OsRng;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,30 +32,78 @@ fn bad(reason: impl Into<String>) -> ProverError {
     ProverError::Invalid(format!("not a usable .ptau file: {}", reason.into()))
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
+/// Random access to a `.ptau` file's bytes: only the header, the section table and the points
+/// the circuit needs are read, so memory follows `k`, not the ceremony's size.
+trait Source {
+    fn len(&self) -> u64;
+    fn read_at(&self, at: u64, len: usize, what: &str) -> Result<Vec<u8>, ProverError>;
 }
 
-impl<'a> Reader<'a> {
-    fn slice(&self, at: usize, len: usize, what: &str) -> Result<&'a [u8], ProverError> {
-        at.checked_add(len)
-            .and_then(|end| self.bytes.get(at..end))
-            .ok_or_else(|| {
-                bad(format!(
-                    "truncated while reading {what} (offset {at}, {len} bytes)"
-                ))
-            })
+fn truncated(what: &str, at: u64, len: usize) -> ProverError {
+    bad(format!(
+        "truncated while reading {what} (offset {at}, {len} bytes)"
+    ))
+}
+
+impl Source for &[u8] {
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+    fn read_at(&self, at: u64, len: usize, what: &str) -> Result<Vec<u8>, ProverError> {
+        usize::try_from(at)
+            .ok()
+            .and_then(|a| Some((a, a.checked_add(len)?)))
+            .and_then(|(a, end)| self.get(a..end))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| truncated(what, at, len))
+    }
+}
+
+struct FileSource {
+    file: std::fs::File,
+    len: u64,
+    path: String,
+}
+
+impl Source for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&self, at: u64, len: usize, what: &str) -> Result<Vec<u8>, ProverError> {
+        use std::io::{Read, Seek, SeekFrom};
+        if at.checked_add(len as u64).is_none_or(|end| end > self.len) {
+            return Err(truncated(what, at, len));
+        }
+        let mut buf = vec![0u8; len];
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(at))
+            .and_then(|_| f.read_exact(&mut buf))
+            .map_err(|source| ProverError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(buf)
+    }
+}
+
+struct Reader<'a> {
+    src: &'a dyn Source,
+}
+
+impl Reader<'_> {
+    fn slice(&self, at: u64, len: usize, what: &str) -> Result<Vec<u8>, ProverError> {
+        self.src.read_at(at, len, what)
     }
 
-    fn u32(&self, at: usize, what: &str) -> Result<u32, ProverError> {
+    fn u32(&self, at: u64, what: &str) -> Result<u32, ProverError> {
         let b = self.slice(at, 4, what)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn u64(&self, at: usize, what: &str) -> Result<u64, ProverError> {
+    fn u64(&self, at: u64, what: &str) -> Result<u64, ProverError> {
         let b = self.slice(at, 8, what)?;
         let mut a = [0u8; 8];
-        a.copy_from_slice(b);
+        a.copy_from_slice(&b);
         Ok(u64::from_le_bytes(a))
     }
 }
@@ -72,15 +120,23 @@ fn fq_from_montgomery(bytes: &[u8]) -> Result<Fq, ProverError> {
     Ok(stored * r_inv)
 }
 
-fn g1_at(r: &Reader, at: usize, index: usize) -> Result<G1Affine, ProverError> {
-    let b = r.slice(at, 64, "a G1 point")?;
+fn g1_from(b: &[u8], index: usize) -> Result<G1Affine, ProverError> {
+    if b.iter().all(|&x| x == 0) {
+        return Err(bad(format!(
+            "G1 point {index} is the point at infinity (tau = 0: the secret is known)"
+        )));
+    }
     let (x, y) = (fq_from_montgomery(&b[..32])?, fq_from_montgomery(&b[32..])?);
     Option::from(G1Affine::from_xy(x, y))
         .ok_or_else(|| bad(format!("G1 point {index} is not on the curve")))
 }
 
-fn g2_at(r: &Reader, at: usize, index: usize) -> Result<G2Affine, ProverError> {
-    let b = r.slice(at, 128, "a G2 point")?;
+fn g2_from(b: &[u8], index: usize) -> Result<G2Affine, ProverError> {
+    if b.iter().all(|&x| x == 0) {
+        return Err(bad(format!(
+            "G2 point {index} is the point at infinity (tau = 0: the secret is known)"
+        )));
+    }
     let c = |i: usize| fq_from_montgomery(&b[32 * i..32 * (i + 1)]);
     let x = Fq2 {
         c0: c(0)?,
@@ -100,9 +156,22 @@ fn g2_at(r: &Reader, at: usize, index: usize) -> Result<G2Affine, ProverError> {
     Ok(p)
 }
 
+/// Smallest `k` imported: a circuit needs some rows besides halo2's blinding rows.
+pub const MIN_K: u32 = 4;
+
 /// Reads a `.ptau` file's bytes and returns KZG parameters for `2^k` rows.
 pub fn import(ptau: &[u8], k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
-    let r = Reader { bytes: ptau };
+    import_from(&ptau, k)
+}
+
+fn import_from(src: &dyn Source, k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
+    if !(MIN_K..=crate::prover::MAX_K).contains(&k) {
+        return Err(ProverError::Invalid(format!(
+            "k = {k} is out of range: KZG parameters are imported for 2^{MIN_K} to 2^{} rows",
+            crate::prover::MAX_K
+        )));
+    }
+    let r = Reader { src };
     if r.slice(0, 4, "the magic")? != b"ptau" {
         return Err(bad("the file does not start with \"ptau\""));
     }
@@ -111,15 +180,26 @@ pub fn import(ptau: &[u8], k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
         return Err(bad(format!("version {version}, expected 1")));
     }
     let count = r.u32(8, "the section count")?;
+    if count > 64 {
+        return Err(bad(format!(
+            "{count} sections (a .ptau file has at most 11)"
+        )));
+    }
     let mut sections = BTreeMap::new();
-    let mut at = 12usize;
+    let mut at = 12u64;
     for _ in 0..count {
         let id = r.u32(at, "a section header")?;
-        let size = usize::try_from(r.u64(at + 4, "a section header")?)
-            .map_err(|_| bad("section too large"))?;
-        r.slice(at + 12, size, &format!("section {id}"))?;
+        let size = r.u64(at + 4, "a section header")?;
+        let end = (at + 12)
+            .checked_add(size)
+            .filter(|end| *end <= src.len())
+            .ok_or_else(|| {
+                bad(format!(
+                    "truncated: section {id} claims {size} bytes, past the end of the file"
+                ))
+            })?;
         sections.insert(id, (at + 12, size));
-        at += 12 + size;
+        at = end;
     }
     let section = |id: u32| {
         sections
@@ -133,12 +213,18 @@ pub fn import(ptau: &[u8], k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
     let expected_q =
         hex::decode("47fd7cd8168c203c8dca7168916a81975d588181b64550b829a031e1724e6430")
             .map_err(|e| bad(e.to_string()))?;
-    if n8 != 32 || modulus != expected_q.as_slice() {
+    if n8 != 32 || modulus != expected_q {
         return Err(bad(
             "the header is not for BN254 (wrong field size or modulus)",
         ));
     }
     let power = r.u32(header + 36, "the header")?;
+    if power > crate::prover::MAX_K {
+        return Err(bad(format!(
+            "the header claims powers up to 2^{power}; BN254 supports at most 2^{}",
+            crate::prover::MAX_K
+        )));
+    }
     if k > power {
         return Err(bad(format!(
             "it holds powers up to 2^{power}; 2^{k} were asked for"
@@ -147,19 +233,35 @@ pub fn import(ptau: &[u8], k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
     let n = 1usize << k;
     let (g1_section, g1_size) = section(2)?;
     let (g2_section, g2_size) = section(3)?;
-    if g1_size < ((1usize << (power + 1)) - 1) * 64 || g2_size < (1usize << power) * 128 {
+    if g1_size < ((1u64 << (power + 1)) - 1) * 64 || g2_size < (1u64 << power) * 128 {
         return Err(bad(
             "the tau sections are shorter than the header's power promises",
         ));
     }
-    let g: Vec<G1Affine> = (0..n)
-        .map(|i| g1_at(&r, g1_section + 64 * i, i))
-        .collect::<Result<_, _>>()?;
-    // One more power, for the consistency check of the last imported one.
-    let next = g1_at(&r, g1_section + 64 * n, n)?;
-    let (g2, s_g2) = (g2_at(&r, g2_section, 0)?, g2_at(&r, g2_section + 128, 1)?);
+    // n powers, and one more for the consistency check of the last imported one.
+    let g1_bytes = r.slice(g1_section, 64 * (n + 1), "the G1 powers")?;
+    let mut g = Vec::with_capacity(n + 1);
+    for (i, b) in g1_bytes.chunks_exact(64).enumerate() {
+        g.push(g1_from(b, i)?);
+    }
+    let next = g.pop().ok_or_else(|| bad("no G1 powers"))?;
+    let g2_bytes = r.slice(g2_section, 256, "the G2 powers")?;
+    let (g2, s_g2) = (g2_from(&g2_bytes[..128], 0)?, g2_from(&g2_bytes[128..], 1)?);
     if g[0] != G1Affine::generator() || g2 != G2Affine::generator() {
         return Err(bad("the first powers are not the curve generators"));
+    }
+    // A secret tau with a small multiplicative order (tau = 1, tau = -1, ...) repeats a
+    // power; tau = 1 makes every power the generator. Either way the secret is known.
+    let mut seen = std::collections::HashSet::with_capacity(n + 1);
+    for (i, p) in g.iter().chain(std::iter::once(&next)).enumerate() {
+        if !seen.insert(p.to_bytes().as_ref().to_vec()) {
+            return Err(bad(format!(
+                "G1 power {i} repeats an earlier power: tau has a tiny order (tau = 1?), so the secret is known"
+            )));
+        }
+    }
+    if s_g2 == g2 || s_g2 == -g2 {
+        return Err(bad("[tau]G2 is +-G2: tau = +-1, so the secret is known"));
     }
     let coeffs: Vec<Fr> = (0..n).map(|_| Fr::random(OsRng)).collect();
     let shifted: Vec<G1Affine> = g[1..]
@@ -181,13 +283,32 @@ pub fn import(ptau: &[u8], k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
     Ok(receiver.from_parts(k, g, Some(g_lagrange), g2, s_g2))
 }
 
-/// Reads a `.ptau` file; returns the parameters and the setup label.
+/// Reads a `.ptau` file (only the parts `k` needs); returns the parameters and the setup label
+/// (the file's hash, computed by streaming it).
 pub fn import_file(path: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, String), ProverError> {
-    let bytes = std::fs::read(path).map_err(|source| ProverError::Io {
+    use std::io::Read;
+    let io = |source| ProverError::Io {
         path: path.display().to_string(),
         source,
-    })?;
-    let params =
-        import(&bytes, k).map_err(|e| ProverError::Invalid(format!("{}: {e}", path.display())))?;
-    Ok((params, setup_label(&bytes)))
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let src = FileSource {
+        file,
+        len,
+        path: path.display().to_string(),
+    };
+    let params = import_from(&src, k)
+        .map_err(|e| ProverError::Invalid(format!("{}: {e}", path.display())))?;
+    let mut state = blake2b_simd::State::new();
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let got = f.read(&mut buf).map_err(io)?;
+        if got == 0 {
+            break;
+        }
+        state.update(&buf[..got]);
+    }
+    Ok((params, format!("ptau:{}", state.finalize().to_hex())))
 }

@@ -452,6 +452,30 @@ fn poseidon_rounds() {
     );
 }
 
+/// The salt is the first permutation's first rate input (column `s`, the row after the
+/// capacity). It is private and free (any salt makes a valid commitment), so nothing copies
+/// it: changing the cell alone must break the first full round that absorbs it, and nothing
+/// else (it is not a lookup or packing cell).
+#[test]
+fn the_salt_cell_feeds_the_first_round() {
+    let p = plan().permutation(0);
+    let s = setup();
+    let salt_cell = match &s.honest.advice_values(s.config.cols.s)[p + 1] {
+        AdviceCellValue::Assigned(a) => a.evaluate(),
+        AdviceCellValue::Poison(_) => Fr::ZERO,
+    };
+    assert_eq!(
+        salt_cell, s.witness.salt,
+        "the salt is not where the test looks"
+    );
+    let f = tampered(|c| c.cols.s, p + 1, plus_one);
+    assert_fails_at(&f, &gate("poseidon full round"), p);
+    assert!(
+        f.iter().all(|x| x.contains("poseidon")),
+        "only the Poseidon rounds may fail: {f:#?}"
+    );
+}
+
 #[test]
 fn a_copied_cell_that_differs_fails_the_permutation_argument() {
     // The first permutation's capacity cell must equal the zero cell.

@@ -407,3 +407,214 @@ fn srs_import_and_setup_with_real_parameters() {
         "SHA-256 differs",
     );
 }
+
+/// Writes halo2 parameters from another seed with a `zkmnist srs import` record, as an
+/// attacker (or a careless user) would bring them.
+fn foreign_params(path: &str, label: &str) {
+    use halo2_proofs::poly::commitment::Params;
+    use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+    use rand::SeedableRng;
+    use sha2::Digest;
+    let params = ParamsKZG::<halo2curves::bn256::Bn256>::setup(
+        12,
+        rand_chacha::ChaCha20Rng::seed_from_u64(0xbad),
+    );
+    let mut bytes = Vec::new();
+    params.write(&mut bytes).unwrap();
+    std::fs::write(path, &bytes).unwrap();
+    let record = serde_json::json!({
+        "format": "zkmnist-srs/1",
+        "setup": label,
+        "k": 12,
+        "sha256": hex::encode(sha2::Sha256::digest(&bytes)),
+    });
+    std::fs::write(format!("{path}.json"), record.to_string()).unwrap();
+}
+
+/// What an attacker or a careless user does around the proofs: outputs that collide or cannot
+/// be written, relabelled setups, duplicate keys, huge files, another setup's parameters under
+/// the pinned verifying key, and an unpinned setup over good keys.
+#[test]
+fn outputs_labels_and_the_trust_root_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let keys = d("keys");
+    let o = zkmnist(&["setup", "--out", &keys]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let image = d("seven.png");
+    std::fs::copy(common::fixture(7), &image).unwrap();
+    let image_bytes = std::fs::read(&image).unwrap();
+    let prove = |out: &str, opening: &str| {
+        zkmnist(&[
+            "prove",
+            "--image",
+            &image,
+            "--out",
+            out,
+            "--opening",
+            opening,
+            "--keys",
+            &keys,
+        ])
+    };
+    // Every output path is checked before proving; nothing is written.
+    assert_clean_failure(
+        &prove(&d("p.json"), &d("missing/o.json")),
+        "does not exist (nothing was proved)",
+    );
+    assert!(
+        !Path::new(&d("p.json")).exists(),
+        "a proof without its opening was left"
+    );
+    assert_clean_failure(&prove(&d("x.json"), &d("x.json")), "are the same file");
+    assert_clean_failure(&prove(&image, &d("o.json")), "is the input image");
+    assert_clean_failure(
+        &prove(&d("p.json"), &format!("{}/../seven.png", d("keys"))),
+        "is the input image",
+    );
+    assert_eq!(std::fs::read(&image).unwrap(), image_bytes);
+    assert!(!Path::new(&d("o.json")).exists() && !Path::new(&d("x.json")).exists());
+    // A good run: the opening (salt and pixels) is readable by its owner only.
+    let o = prove(&d("p.json"), &d("o.json"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d("o.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "opening mode {mode:o}");
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.contains(".tmp-")),
+        "temporary files left: {names:?}"
+    );
+    // A dev proof relabelled as a ceremony's: refused by verify and verify-evm alike.
+    let text = std::fs::read_to_string(d("p.json")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["setup"] = format!("ptau:{}", "ab".repeat(64)).into();
+    std::fs::write(d("relabelled.json"), json.to_string()).unwrap();
+    assert_clean_failure(
+        &zkmnist(&["verify", &d("relabelled.json"), "--keys", &keys]),
+        "the pinned key is",
+    );
+    assert_clean_failure(
+        &zkmnist(&["verify-evm", &d("relabelled.json")]),
+        "the verifier contract was generated from",
+    );
+    // Duplicate keys: a first-key-wins reader would see digit 3, zkmnist would see 7.
+    let dup = text.replacen("{", "{\n  \"digit\": 3,", 1);
+    std::fs::write(d("dup.json"), &dup).unwrap();
+    let dup_path = d("dup.json");
+    for cmd in ["verify", "verify-evm"] {
+        let mut args = vec![cmd, dup_path.as_str()];
+        if cmd == "verify" {
+            args.extend(["--keys", keys.as_str()]);
+        }
+        assert_clean_failure(&zkmnist(&args), "key \"digit\" appears twice");
+    }
+    let dup_opening =
+        std::fs::read_to_string(d("o.json"))
+            .unwrap()
+            .replacen("{", "{\n  \"salt\": \"0x01\",", 1);
+    std::fs::write(d("dup-o.json"), dup_opening).unwrap();
+    assert_clean_failure(
+        &zkmnist(&["open", &d("p.json"), &d("dup-o.json")]),
+        "appears twice",
+    );
+    // A 300 KB proof file is refused before it is parsed.
+    let huge = text.replacen("{", &format!("{{\"pad\": \"{}\",", "a".repeat(300_000)), 1);
+    std::fs::write(d("huge.json"), huge).unwrap();
+    assert_clean_failure(
+        &zkmnist(&["verify", &d("huge.json"), "--keys", &keys]),
+        "larger than 262144 bytes",
+    );
+    // Another setup's params.bin (same k) beside the pinned vk, with keys.json's hash updated
+    // as an attacker would: refused at load, naming the parameters, not "invalid proof".
+    let forged = d("forged-keys");
+    std::fs::create_dir(&forged).unwrap();
+    for f in ["vk.bin", "pk.bin", "keys.json"] {
+        std::fs::copy(Path::new(&keys).join(f), Path::new(&forged).join(f)).unwrap();
+    }
+    foreign_params(&format!("{forged}/params.bin"), "dev-insecure");
+    let params = std::fs::read(format!("{forged}/params.bin")).unwrap();
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{forged}/keys.json")).unwrap())
+            .unwrap();
+    use sha2::Digest;
+    manifest["files"]["params.bin"] = hex::encode(sha2::Sha256::digest(&params)).into();
+    std::fs::write(format!("{forged}/keys.json"), manifest.to_string()).unwrap();
+    assert_clean_failure(
+        &zkmnist(&["verify", &d("p.json"), "--keys", &forged]),
+        "not the pinned ones for setup \"dev-insecure\"",
+    );
+    // An unpinned setup must fail before it replaces good keys.
+    foreign_params(&d("other.bin"), "ptau:0123");
+    let before: Vec<Vec<u8>> = ["params.bin", "vk.bin", "pk.bin", "keys.json"]
+        .iter()
+        .map(|f| std::fs::read(Path::new(&keys).join(f)).unwrap())
+        .collect();
+    assert_clean_failure(
+        &zkmnist(&["setup", "--srs", &d("other.bin"), "--out", &keys]),
+        "no verifying key is pinned for setup \"ptau:0123\"",
+    );
+    let after: Vec<Vec<u8>> = ["params.bin", "vk.bin", "pk.bin", "keys.json"]
+        .iter()
+        .map(|f| std::fs::read(Path::new(&keys).join(f)).unwrap())
+        .collect();
+    assert!(before == after, "setup replaced keys before failing");
+    let o = zkmnist(&["verify", &d("p.json"), "--keys", &keys]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// `setup` swaps a whole key set in at once: `verify` calls running during a `setup` into the
+/// same directory all succeed, and a `setup` killed part-way leaves a loadable set.
+#[test]
+fn key_sets_are_replaced_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let keys = d("keys");
+    let o = zkmnist(&["setup", "--out", &keys]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = zkmnist(&[
+        "prove",
+        "--image",
+        common::fixture(2).to_str().unwrap(),
+        "--out",
+        &d("p.json"),
+        "--keys",
+        &keys,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bin = env!("CARGO_BIN_EXE_zkmnist");
+    for kill_after_ms in [0u64, 300, 800, 1500, 2500] {
+        let mut setup = Command::new(bin)
+            .args(["setup", "--out", &keys])
+            .current_dir(common::root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let mut verified = 0;
+        while start.elapsed().as_millis() < u128::from(kill_after_ms) || verified == 0 {
+            let o = zkmnist(&["verify", &d("p.json"), "--keys", &keys]);
+            assert!(
+                o.status.success(),
+                "verify during setup failed: {}",
+                stderr(&o)
+            );
+            verified += 1;
+        }
+        let _ = setup.kill();
+        let _ = setup.wait();
+        let o = zkmnist(&["verify", &d("p.json"), "--keys", &keys]);
+        assert!(
+            o.status.success(),
+            "after killing setup at {kill_after_ms} ms: {}",
+            stderr(&o)
+        );
+    }
+}

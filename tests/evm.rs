@@ -23,8 +23,10 @@ use zkmnist::evm::{self, Artifacts, LocalEvm, generate};
 use zkmnist::prover::transcript::EvmTranscript;
 use zkmnist::{field, prover};
 
-/// The account the shared proof is bound to (its context).
+/// The account the shared proof is bound to (its context, with the registry's address).
 const SENDER: [u8; 20] = [0x5a; 20];
+/// revm's default chain id.
+const CHAIN_ID: u64 = 1;
 
 /// The scalar field's modulus, big-endian.
 const R_BE: &str = "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
@@ -62,10 +64,11 @@ fn fixture() -> &'static Fixture {
     })
 }
 
+/// `DigitRegistry.contextFor(SENDER)` for the registry every test deploys (same deployer, same
+/// nonce, so the same address).
 fn sender_context() -> Fr {
-    let mut w = [0u8; 32];
-    w[12..].copy_from_slice(&SENDER);
-    field::from_be_bytes(&w).unwrap()
+    let (_, d) = deployed();
+    evm::registry_context(CHAIN_ID, d.registry().into_array(), SENDER)
 }
 
 fn artifacts() -> Artifacts {
@@ -216,8 +219,15 @@ fn the_contract_and_the_native_verifier_agree_on_tampered_calldata() {
     let good = evm::calldata(&f.publics, &f.proof);
     assert!(native_accepts(f, &good) && raw_accepts(&mut chain, &d, good.clone()));
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(200);
-    let positions: Vec<usize> = (0..good.len()).step_by(13).collect();
-    assert!(positions.len() >= 200);
+    // 237 positions in CI; `scripts/tamper-sweep.sh` asks for 1,000 or more.
+    let wanted: usize = std::env::var("ZKMNIST_TAMPER_POSITIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let step = (good.len() / wanted).clamp(1, 13);
+    let positions: Vec<usize> = (0..good.len()).step_by(step).collect();
+    assert!(positions.len() >= wanted.min(good.len()));
+    eprintln!("{} tampered calldata positions", positions.len());
     for (n, pos) in positions.iter().enumerate() {
         let mut bad = good.clone();
         bad[*pos] ^= rng.gen_range(1..=255u8);
@@ -378,19 +388,48 @@ fn too_little_gas_reverts_instead_of_returning_false() {
     eprintln!("gas used {needed}, least gas limit that succeeds {hi}");
 }
 
-/// The example consumer records the sender's digit once, and only for a proof bound to it.
+/// The example consumer records the sender's digit once, and only for a proof bound to the
+/// sender, this registry and this chain.
 #[test]
 fn digit_registry_records_a_proven_digit_for_its_sender() {
     let f = fixture();
     let (mut chain, d) = deployed();
     let sender = evm::address_from_bytes(SENDER);
     let other = evm::address_from_bytes([0x77; 20]);
+    // contextFor(sender) on chain is what the Rust helper computes.
+    let mut q = evm::selector("contextFor(address)").to_vec();
+    q.extend(evm::address_word(sender));
+    let r = chain.call(d.registry(), q, evm::DEFAULT_GAS).unwrap();
+    assert!(r.success);
+    assert_eq!(
+        field::from_be_bytes(&r.output[..32].try_into().unwrap()),
+        Some(evm::registry_context(
+            CHAIN_ID,
+            d.registry().into_array(),
+            SENDER
+        ))
+    );
     let call = evm::registry_call(&f.publics, &f.proof);
     // Someone else replaying the proof: bound to SENDER, rejected.
     let r = chain
         .call_from(other, d.registry(), call.clone(), evm::DEFAULT_GAS)
         .unwrap();
     assert!(!r.success, "a proof bound to another account was accepted");
+    // Another registry (another address) on the same chain: rejected.
+    let (second, _, _) = chain
+        .deploy(&artifacts().registry, &[evm::address_word(d.wrapper())])
+        .unwrap();
+    assert_ne!(second, d.registry());
+    let r = chain
+        .call_from(sender, second, call.clone(), evm::DEFAULT_GAS)
+        .unwrap();
+    assert!(!r.success, "a proof bound to another registry was accepted");
+    // The same registry address on another chain: the context differs, so the proof does not
+    // verify there.
+    assert_ne!(
+        evm::registry_context(CHAIN_ID + 1, d.registry().into_array(), SENDER),
+        f.publics[2]
+    );
     let r = chain
         .call_from(sender, d.registry(), call.clone(), evm::DEFAULT_GAS)
         .unwrap();

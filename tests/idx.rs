@@ -113,5 +113,33 @@ fn huge_claimed_size_does_not_allocate_it() {
     hdr.extend_from_slice(&28u32.to_be_bytes());
     hdr.extend_from_slice(&[1, 2, 3]);
     let e = idx::read_file(&write(dir.path(), "huge", &hdr), 3).unwrap_err();
-    assert!(e.to_string().contains("truncated"), "{e}");
+    assert!(e.to_string().contains("at most 250000 are read"), "{e}");
+}
+
+/// The header is checked before any data is read: a small gzip stream of a header that
+/// promises too much, or the wrong image shape, is refused by its header, not after
+/// inflating what follows it.
+#[test]
+fn headers_are_checked_before_the_data_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = |n: u32, side: u32| {
+        let mut h = vec![0, 0, 8, 3];
+        for v in [n, side, 28] {
+            h.extend_from_slice(&v.to_be_bytes());
+        }
+        h
+    };
+    // 300,000 images would be 235 MB; 10 MB of zeros follow (about 10 KB of gzip).
+    let mut bomb = header(300_000, 28);
+    bomb.resize(bomb.len() + (10 << 20), 0);
+    let path = write(dir.path(), "bomb.gz", &gzip(&bomb));
+    assert!(std::fs::metadata(&path).unwrap().len() < 100_000);
+    let e = idx::read_file(&path, 3).unwrap_err().to_string();
+    assert!(e.contains("header declares 300000 items"), "{e}");
+    let mut wrong = header(1_000, 27);
+    wrong.resize(wrong.len() + 1_000 * 27 * 28, 0);
+    let e = idx::read_file(&write(dir.path(), "27.gz", &gzip(&wrong)), 3)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("images are 27x28"), "{e}");
 }

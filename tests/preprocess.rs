@@ -201,3 +201,103 @@ fn a_single_dot_is_accepted_and_centred() {
         / f64::from(total);
     assert!((cx - 14.0).abs() < 1.0, "centre {cx}");
 }
+
+/// The fixture digit as a JPEG, transformed by `f` before encoding.
+fn jpeg_of(digit: u8, f: impl Fn(image::DynamicImage) -> image::DynamicImage) -> Vec<u8> {
+    let img = f(image::open(common::fixture(digit)).unwrap()).to_rgb8();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+/// Inserts an EXIF segment with `Orientation = orientation` right after the JPEG's SOI.
+fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    tiff.extend([0, 1]); // one IFD entry
+    tiff.extend([0x01, 0x12, 0, 3, 0, 0, 0, 1]); // Orientation, SHORT, count 1
+    tiff.extend(orientation.to_be_bytes());
+    tiff.extend([0, 0, 0, 0, 0, 0]); // padding, no next IFD
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend(tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(((app1.len() + 2) as u16).to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// Phone photos store the sensor's pixels and an EXIF orientation: they are read upright, as
+/// a photo viewer shows them.
+#[test]
+fn jpeg_exif_orientation_is_applied() {
+    let spec = ModelSpec::embedded().unwrap();
+    for digit in [0u8, 1, 2, 4, 7] {
+        let upright = preprocess::from_image_bytes(&jpeg_of(digit, |i| i)).expect("upright JPEG");
+        let want = model::forward(&spec, &upright).unwrap().digit;
+        // (orientation, how the camera stored the upright picture)
+        type Store = fn(image::DynamicImage) -> image::DynamicImage;
+        let cases: [(u16, Store); 4] = [
+            (3, |i| i.rotate180()),
+            (6, |i| i.rotate270()),
+            (8, |i| i.rotate90()),
+            (2, |i| i.fliph()),
+        ];
+        for (orientation, store) in cases {
+            let bytes = with_orientation(&jpeg_of(digit, store), orientation);
+            let read = preprocess::from_image_bytes(&bytes).unwrap();
+            assert!(
+                cosine(&read, &upright) > 0.97,
+                "digit {digit}, orientation {orientation}: {}",
+                cosine(&read, &upright)
+            );
+            assert_eq!(
+                model::forward(&spec, &read).unwrap().digit,
+                want,
+                "digit {digit}, orientation {orientation}"
+            );
+        }
+    }
+}
+
+/// A file cut short is refused (JPEG decoders fill the rest with grey silently), and a tiny
+/// file declaring a huge picture is refused by its header, naming the limit.
+#[test]
+fn truncated_and_oversized_pictures_are_refused() {
+    let jpeg = jpeg_of(7, |i| i);
+    for cut in [jpeg.len() / 2, jpeg.len() - 2, 700] {
+        let e = preprocess::from_image_bytes(&jpeg[..cut]).unwrap_err();
+        assert_eq!(e, PreprocessError::Truncated("JPEG"), "cut at {cut}");
+        assert!(e.to_string().contains("truncated"));
+    }
+    let png = std::fs::read(common::fixture(7)).unwrap();
+    let e = preprocess::from_image_bytes(&png[..png.len() / 2]).unwrap_err();
+    assert!(matches!(e, PreprocessError::Decode(_)), "{e}");
+    // Patch the frame header (SOF0) to declare 8000x8000 pixels: a 1 KB file.
+    let small = jpeg_of(7, |i| {
+        i.resize_exact(8, 8, image::imageops::FilterType::Nearest)
+    });
+    let sof = small
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("baseline JPEG");
+    let mut huge = small.clone();
+    huge[sof + 5..sof + 7].copy_from_slice(&8000u16.to_be_bytes());
+    huge[sof + 7..sof + 9].copy_from_slice(&8000u16.to_be_bytes());
+    assert!(huge.len() < 2_000);
+    let e = preprocess::from_image_bytes(&huge).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            PreprocessError::TooManyPixels {
+                width: 8000,
+                height: 8000,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("16777216 pixels"), "{e}");
+}

@@ -137,3 +137,67 @@ fn bad_files_are_rejected_with_reasons() {
         err(&swapped, 8)
     );
 }
+
+/// Ceremony files whose secret is known (tau = 1, tau = 0, a repeated power) and out-of-range
+/// `k` or header powers are refused with reasons, never imported and never a panic.
+#[test]
+fn degenerate_ceremonies_and_bad_k_are_rejected() {
+    let bytes = ptau();
+    let err = |b: &[u8], k: u32| {
+        srs::import(b, k)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    for k in [0, 1, 3, 29, 64] {
+        assert!(
+            err(&bytes, k).contains("out of range"),
+            "k = {k}: {}",
+            err(&bytes, k)
+        );
+    }
+    // Sections: (id, offset of the data, size).
+    let mut sections = Vec::new();
+    let mut at = 12;
+    while at < bytes.len() {
+        let id = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let size = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
+        sections.push((id, at + 12, size));
+        at += 12 + size;
+    }
+    let find = |id: u32| sections.iter().find(|s| s.0 == id).copied().unwrap();
+    let (_, header, _) = find(1);
+    let (_, g1, g1_size) = find(2);
+    let (_, g2, _) = find(3);
+    // tau = 1: every power is the generator.
+    let mut one = bytes.clone();
+    let generator: Vec<u8> = one[g1..g1 + 64].to_vec();
+    for i in 1..g1_size / 64 {
+        one[g1 + 64 * i..g1 + 64 * (i + 1)].copy_from_slice(&generator);
+    }
+    let g2_gen: Vec<u8> = one[g2..g2 + 128].to_vec();
+    one[g2 + 128..g2 + 256].copy_from_slice(&g2_gen);
+    let e = err(&one, 8);
+    assert!(e.contains("the secret is known"), "{e}");
+    // tau = 0: the powers after the first are the point at infinity.
+    let mut zero = bytes.clone();
+    zero[g1 + 64..g1 + g1_size].fill(0);
+    let e = err(&zero, 8);
+    assert!(e.contains("point at infinity"), "{e}");
+    // A repeated power (tau^7 = tau^5): tau would have a tiny order.
+    let mut repeated = bytes.clone();
+    let p5: Vec<u8> = repeated[g1 + 64 * 5..g1 + 64 * 6].to_vec();
+    repeated[g1 + 64 * 7..g1 + 64 * 8].copy_from_slice(&p5);
+    let e = err(&repeated, 8);
+    assert!(e.contains("repeats an earlier power"), "{e}");
+    // A header claiming 2^64 powers: no shift overflow, no allocation, a reason.
+    let mut huge = bytes.clone();
+    huge[header + 36..header + 40].copy_from_slice(&64u32.to_le_bytes());
+    let e = err(&huge, 8);
+    assert!(e.contains("claims powers up to 2^64"), "{e}");
+    // A section claiming more bytes than the file has.
+    let mut long = bytes.clone();
+    long[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+    let e = err(&long, 8);
+    assert!(e.contains("truncated"), "{e}");
+}

@@ -6,27 +6,21 @@
 use super::{DataError, Dataset};
 use crate::model::spec::{IMAGE_PIXELS, IMAGE_SIDE};
 use flate2::read::GzDecoder;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const TYPE_U8: u8 = 0x08;
+/// Most items (images or labels) one file may declare: 250,000 images are 196 MB, and every
+/// MNIST-style set is smaller (MNIST 60,000; EMNIST digits 240,000). The header is checked
+/// against this and the image shape before any data is read, so a small gzip file cannot
+/// make the reader allocate what its header claims.
+pub const MAX_ITEMS: usize = 250_000;
 
 /// Reads an images file and a labels file into a dataset, checking they belong together.
 pub fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, DataError> {
-    let pixels = read_file(images, 3)?;
-    let label_bytes = read_file(labels, 1)?;
-    let (img_dims, img_data) = pixels;
-    let (lbl_dims, lbl_data) = label_bytes;
-    if img_dims[1] != IMAGE_SIDE || img_dims[2] != IMAGE_SIDE {
-        return Err(DataError::Idx {
-            path: images.display().to_string(),
-            reason: format!(
-                "images are {}x{}, expected {IMAGE_SIDE}x{IMAGE_SIDE}",
-                img_dims[1], img_dims[2]
-            ),
-        });
-    }
+    let (lbl_dims, lbl_data) = read_file(labels, 1)?;
+    let (img_dims, img_data) = read_file(images, 3)?;
     if img_dims[0] != lbl_dims[0] {
         return Err(DataError::Mismatch(format!(
             "{} holds {} images but {} holds {} labels",
@@ -110,10 +104,20 @@ fn parse(mut stream: impl Read, ndims: usize) -> Result<(Vec<usize>, Vec<u8>), S
         }
         dims.push(u32::from_be_bytes(b) as usize);
     }
-    let expected = dims
-        .iter()
-        .try_fold(1usize, |acc, d| acc.checked_mul(*d))
-        .ok_or_else(|| format!("dimensions {dims:?} overflow"))?;
+    // The header is checked before any data is read: memory is bounded by what it promises.
+    if dims[0] > MAX_ITEMS {
+        return Err(format!(
+            "header declares {} items; at most {MAX_ITEMS} are read",
+            dims[0]
+        ));
+    }
+    if ndims == 3 && (dims[1] != IMAGE_SIDE || dims[2] != IMAGE_SIDE) {
+        return Err(format!(
+            "images are {}x{}, expected {IMAGE_SIDE}x{IMAGE_SIDE}",
+            dims[1], dims[2]
+        ));
+    }
+    let expected: usize = dims.iter().product();
     // `take` makes memory grow with the bytes actually present, not with the claimed size.
     let mut data = Vec::new();
     (&mut stream)
@@ -168,12 +172,12 @@ pub fn write_pair(ds: &Dataset, images: &Path, labels: &Path) -> Result<(), Data
     lbl.extend_from_slice(&n);
     lbl.extend_from_slice(&ds.labels);
     for (path, bytes) in [(images, img), (labels, lbl)] {
-        std::fs::File::create(path)
-            .and_then(|mut f| f.write_all(&bytes))
-            .map_err(|source| DataError::Io {
+        crate::files::write_atomic(path, &bytes, crate::files::Access::Public).map_err(
+            |source| DataError::Io {
                 path: path.display().to_string(),
                 source,
-            })?;
+            },
+        )?;
     }
     Ok(())
 }

@@ -164,6 +164,25 @@ pub fn registry_call(public_inputs: &[Fr; PUBLIC_INPUTS], proof: &[u8]) -> Vec<u
     out
 }
 
+/// The context `DigitRegistry.contextFor(account)` returns on chain `chain_id` for the registry
+/// at `registry`: `keccak256(abi.encode(chain_id, registry, account))` reduced mod r. A proof
+/// carrying it is accepted by that registry, for that account, on that chain only.
+pub fn registry_context(chain_id: u64, registry: [u8; 20], account: [u8; 20]) -> Fr {
+    use halo2curves::ff::FromUniformBytes;
+    let mut encoded = word(chain_id).to_vec();
+    for a in [registry, account] {
+        encoded.extend([0u8; 12]);
+        encoded.extend(a);
+    }
+    let hash = Keccak256::digest(&encoded);
+    // Little-endian, zero-extended to 64 bytes: the 256-bit value reduced mod r.
+    let mut wide = [0u8; 64];
+    for (i, b) in hash.iter().rev().enumerate() {
+        wide[i] = *b;
+    }
+    Fr::from_uniform_bytes(&wide)
+}
+
 /// A constructor argument or ABI word: `v` as 32 big-endian bytes.
 pub fn word(v: u64) -> [u8; 32] {
     let mut w = [0u8; 32];

@@ -5,14 +5,25 @@
 //! which records the setup, the verifying-key digest, the model and a SHA-256 of every file.
 //! Files are checked against those hashes before they are parsed, so a corrupted or swapped
 //! file is reported as such rather than misread.
+//!
+//! Those hashes sit in the directory an attacker may control, so they prove nothing on their
+//! own. What is trusted is `circuits/pinned.json`, built into the binary: per setup, the
+//! verifying key's digest and the digest of the verifier's KZG parameters (`g[0]`, `g2`,
+//! `s_g2`, see [`params_digest`]). Keys whose vk or parameters differ from the pins are
+//! refused when they are loaded. (With a chosen `s_g2 = [t]G2` for a known `t`, anyone could
+//! open any commitment to any value: the vk digest alone does not cover it.)
+//!
+//! A key set is written into a fresh sibling directory and swapped in with one atomic rename,
+//! so a reader or a crash sees the old complete set or the new one.
 
 use super::{ProverError, vk_digest};
 use crate::circuit::ZkmnistCircuit;
 use halo2_proofs::SerdeFormat;
 use halo2_proofs::plonk::{Circuit, ProvingKey, VerifyingKey};
-use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2curves::bn256::{Bn256, G1Affine};
+use halo2curves::group::GroupEncoding;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -21,7 +32,7 @@ use std::path::Path;
 /// Format tag of `keys.json`.
 pub const KEYS_FORMAT: &str = "zkmnist-keys/1";
 /// Format tag of `circuits/pinned.json`.
-pub const PINNED_FORMAT: &str = "zkmnist-pinned/1";
+pub const PINNED_FORMAT: &str = "zkmnist-pinned/2";
 const FORMAT: SerdeFormat = SerdeFormat::RawBytes;
 
 /// `keys.json`.
@@ -48,6 +59,19 @@ pub struct PinnedKey {
     pub setup: String,
     /// Its digest.
     pub vk_digest: String,
+    /// [`params_digest`] of the setup's verifier parameters.
+    pub params_digest: String,
+}
+
+/// Digest of what a KZG verifier uses from the parameters: `g[0]`, `g2` and `s_g2`
+/// (compressed encodings, SHA-256, `0x` hex). The same for every `k` of one ceremony.
+pub fn params_digest(params: &ParamsKZG<Bn256>) -> String {
+    let mut h = Sha256::new();
+    h.update(b"zkmnist-verifier-params/1");
+    h.update(params.get_g()[0].to_bytes());
+    h.update(params.g2().to_bytes());
+    h.update(params.s_g2().to_bytes());
+    format!("0x{}", hex::encode(h.finalize()))
 }
 
 /// `circuits/pinned.json`: the verifying keys this build accepts.
@@ -79,10 +103,29 @@ impl Pinned {
 
     /// The pinned digest for a setup, if any.
     pub fn digest_for(&self, setup: &str) -> Option<&str> {
-        self.keys
-            .iter()
-            .find(|k| k.setup == setup)
-            .map(|k| k.vk_digest.as_str())
+        self.key_for(setup).map(|k| k.vk_digest.as_str())
+    }
+
+    /// The pinned key of a setup, if any.
+    pub fn key_for(&self, setup: &str) -> Option<&PinnedKey> {
+        self.keys.iter().find(|k| k.setup == setup)
+    }
+
+    /// Accepts KZG parameters only if their verifier part is the one pinned for the setup.
+    pub fn check_params(&self, setup: &str, params: &ParamsKZG<Bn256>) -> Result<(), ProverError> {
+        let digest = params_digest(params);
+        match self.key_for(setup) {
+            Some(k) if k.params_digest == digest => Ok(()),
+            Some(k) => Err(ProverError::Invalid(format!(
+                "the KZG parameters are not the pinned ones for setup {setup:?}: their verifier \
+                 points (g[0], g2, s_g2) have digest {digest}, circuits/pinned.json pins {}; \
+                 params.bin was replaced or comes from another setup, refusing to use it",
+                k.params_digest
+            ))),
+            None => Err(ProverError::Invalid(format!(
+                "no parameters are pinned for setup {setup:?} in circuits/pinned.json"
+            ))),
+        }
     }
 
     /// Accepts a verifying key only if it is pinned for its setup.
@@ -131,7 +174,34 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The files of a key directory; `keys.json` is written last.
+pub const KEY_FILES: [&str; 4] = ["params.bin", "vk.bin", "pk.bin", "keys.json"];
+
+/// The manifest [`write`] would record for these keys, without writing anything.
+pub fn manifest_for(
+    setup: &str,
+    params: &ParamsKZG<Bn256>,
+    vk: &VerifyingKey<G1Affine>,
+    model: &str,
+    files: BTreeMap<String, String>,
+) -> KeysManifest {
+    KeysManifest {
+        format: KEYS_FORMAT.into(),
+        setup: setup.into(),
+        k: params.k(),
+        vk_digest: vk_digest(vk),
+        model: model.into(),
+        files,
+    }
+}
+
 /// Writes a key directory and returns its manifest.
+///
+/// The set is written into a fresh sibling directory, flushed, and swapped with `dir` in one
+/// atomic step ([`crate::files::replace_dir`]): readers and crashes see the old complete set or
+/// the new one. When `dir` holds other files too, each key file is replaced atomically instead
+/// and `keys.json` last (a crash between two renames leaves a set whose hashes do not match,
+/// which loading reports; never a half-written file).
 pub fn write(
     dir: &Path,
     setup: &str,
@@ -140,31 +210,65 @@ pub fn write(
     pk: &ProvingKey<G1Affine>,
     model: &str,
 ) -> Result<KeysManifest, ProverError> {
-    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    use crate::files::{self, Access};
     let mut blobs: Vec<(&str, Vec<u8>)> = Vec::new();
     let mut buf = Vec::new();
     params.write(&mut buf).map_err(io_err(dir))?;
     blobs.push(("params.bin", buf));
     blobs.push(("vk.bin", vk.to_bytes(FORMAT)));
     blobs.push(("pk.bin", super::compact::compact(pk)?));
-    let mut files = BTreeMap::new();
-    for (name, bytes) in &blobs {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(io_err(&path))?;
-        files.insert(name.to_string(), sha256_hex(bytes));
-    }
-    let manifest = KeysManifest {
-        format: KEYS_FORMAT.into(),
-        setup: setup.into(),
-        k: params.k(),
-        vk_digest: vk_digest(vk),
-        model: model.into(),
-        files,
-    };
-    let path = dir.join("keys.json");
+    let files: BTreeMap<String, String> = blobs
+        .iter()
+        .map(|(name, bytes)| (name.to_string(), sha256_hex(bytes)))
+        .collect();
+    let manifest = manifest_for(setup, params, vk, model, files);
     let json =
         serde_json::to_string_pretty(&manifest).map_err(|e| ProverError::Invalid(e.to_string()))?;
-    std::fs::write(&path, json + "\n").map_err(io_err(&path))?;
+    blobs.push(("keys.json", (json + "\n").into_bytes()));
+
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    let only_keys = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.filter_map(Result::ok).all(|e| {
+            let name = e.file_name();
+            KEY_FILES.iter().any(|k| name.as_os_str() == *k)
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return Err(io_err(dir)(e)),
+    };
+    if only_keys {
+        let staged = files::temp_sibling(dir);
+        let result = (|| {
+            std::fs::create_dir(&staged).map_err(io_err(&staged))?;
+            for (name, bytes) in &blobs {
+                let path = staged.join(name);
+                files::write_atomic(&path, bytes, Access::Public).map_err(io_err(&path))?;
+            }
+            files::replace_dir(&staged, dir).map_err(io_err(dir))
+        })();
+        if result.is_err() && staged.exists() {
+            let _ = std::fs::remove_dir_all(&staged);
+        }
+        result?;
+    } else {
+        let mut staged = Vec::new();
+        for (name, bytes) in &blobs {
+            let path = dir.join(name);
+            match files::stage(&path, bytes, Access::Public) {
+                Ok(tmp) => staged.push((tmp, path)),
+                Err(e) => {
+                    for (tmp, _) in &staged {
+                        let _ = std::fs::remove_file(tmp);
+                    }
+                    return Err(io_err(&path)(e));
+                }
+            }
+        }
+        for (tmp, path) in &staged {
+            files::commit(tmp, path).map_err(io_err(path))?;
+        }
+    }
     Ok(manifest)
 }
 
@@ -267,9 +371,23 @@ fn parse_err(src: &dyn KeySource, name: &str) -> impl Fn(std::io::Error) -> Prov
     }
 }
 
+/// Reads `params.bin` and refuses parameters whose verifier points are not pinned for the
+/// keys' setup.
 fn read_params(src: &dyn KeySource, m: &KeysManifest) -> Result<ParamsKZG<Bn256>, ProverError> {
     let bytes = checked(src, m, "params.bin")?;
-    ParamsKZG::<Bn256>::read(&mut bytes.as_slice()).map_err(parse_err(src, "params.bin"))
+    let params = super::read_params_bytes(&bytes, &format!("{}/params.bin", src.origin()))?;
+    if params.k() != m.k {
+        return Err(ProverError::Invalid(format!(
+            "{}/params.bin holds parameters for 2^{} rows, keys.json says 2^{}",
+            src.origin(),
+            params.k(),
+            m.k
+        )));
+    }
+    Pinned::embedded()?
+        .check_params(&m.setup, &params)
+        .map_err(|e| ProverError::Invalid(format!("{}/params.bin: {e}", src.origin())))?;
+    Ok(params)
 }
 
 /// The key read from `name` must have the digest `keys.json` records, and that digest must be
@@ -287,14 +405,31 @@ fn check_digest(
     Pinned::embedded()?.check(&m.setup, &m.vk_digest)
 }
 
+/// Loads from a directory; when `keys.json` changed while loading (a `zkmnist setup` swapped a
+/// new set in), loads again: a reader gets the old set or the new one, not an error.
+fn load_dir<T>(
+    dir: &Path,
+    load: impl Fn(&dyn KeySource) -> Result<T, ProverError>,
+) -> Result<T, ProverError> {
+    let manifest = || std::fs::read(dir.join("keys.json")).ok();
+    let mut attempts = 0;
+    loop {
+        let before = manifest();
+        match load(&dir) {
+            Err(_) if attempts < 3 && manifest() != before => attempts += 1,
+            other => return other,
+        }
+    }
+}
+
 /// Loads parameters and verifying key from a directory.
 pub fn load_verifier(dir: &Path, circuit: &ZkmnistCircuit) -> Result<VerifierKeys, ProverError> {
-    load_verifier_from(&dir, circuit)
+    load_dir(dir, |src| load_verifier_from(src, circuit))
 }
 
 /// Loads parameters and proving key from a directory.
 pub fn load_prover(dir: &Path, circuit: &ZkmnistCircuit) -> Result<ProverKeys, ProverError> {
-    load_prover_from(&dir, circuit)
+    load_dir(dir, |src| load_prover_from(src, circuit))
 }
 
 /// Loads parameters and verifying key.

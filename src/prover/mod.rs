@@ -60,6 +60,46 @@ pub fn dev_params(k: u32) -> ParamsKZG<Bn256> {
     ParamsKZG::setup(k, ChaCha20Rng::seed_from_u64(DEV_SEED))
 }
 
+/// The largest domain BN254's scalar field supports (its two-adicity is 28).
+pub const MAX_K: u32 = 28;
+
+/// Size of a `params.bin` for `2^k` rows: `k`, then `g` and `g_lagrange` (64-byte points), then
+/// `g2` and `s_g2` (128 bytes each).
+pub fn params_len(k: u32) -> u64 {
+    4 + 2 * 64 * (1u64 << k) + 2 * 128
+}
+
+/// Checks a `params.bin` header against its length before anything is allocated: halo2's
+/// reader trusts the header's `k` (a crafted `k` would panic or exhaust memory).
+fn check_params_header(header: [u8; 4], len: u64, what: &str) -> Result<u32, ProverError> {
+    let k = u32::from_le_bytes(header);
+    if k == 0 || k > MAX_K {
+        return Err(ProverError::Invalid(format!(
+            "{what} is not a KZG parameter file: its header says 2^{k} rows (1..={MAX_K} allowed)"
+        )));
+    }
+    if len != params_len(k) {
+        return Err(ProverError::Invalid(format!(
+            "{what} is truncated or padded: parameters for 2^{k} rows are {} bytes, it has {len}",
+            params_len(k)
+        )));
+    }
+    Ok(k)
+}
+
+/// Parses KZG parameters (halo2's format) from bytes, checking the header first.
+pub fn read_params_bytes(bytes: &[u8], what: &str) -> Result<ParamsKZG<Bn256>, ProverError> {
+    let header: [u8; 4] = bytes
+        .get(..4)
+        .and_then(|h| h.try_into().ok())
+        .ok_or_else(|| ProverError::Invalid(format!("{what} is empty or truncated")))?;
+    check_params_header(header, bytes.len() as u64, what)?;
+    ParamsKZG::<Bn256>::read(&mut &bytes[..]).map_err(|source| ProverError::Io {
+        path: what.to_string(),
+        source,
+    })
+}
+
 /// Loads KZG parameters from a file in halo2's format (for example imported from a real
 /// ceremony) and shrinks them to `2^k` when they are larger.
 pub fn load_params(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
@@ -67,7 +107,12 @@ pub fn load_params(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>, ProverError>
         path: path.display().to_string(),
         source,
     };
-    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut header = [0u8; 4];
+    file.read_exact(&mut header).map_err(io)?;
+    check_params_header(header, len, &path.display().to_string())?;
+    let mut file = std::io::BufReader::new((&header[..]).chain(file));
     let mut params = ParamsKZG::<Bn256>::read(&mut file).map_err(io)?;
     if params.k() < k {
         return Err(ProverError::Invalid(format!(

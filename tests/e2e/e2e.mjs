@@ -164,7 +164,8 @@ async function main() {
 
   // ---- draw, prove ---------------------------------------------------------------------------
   const account = await signer.getAddress();
-  await page.getByTestId('context').fill(account);
+  // DigitRegistry binds proofs to (chain, registry, account): the context comes from it.
+  await page.getByTestId('context').fill(ethers.toBeHex(await registry.contextFor(account), 32));
   await drawSeven(page);
   await page.waitForFunction(() => document.querySelector('#scores li.top'));
   const liveTop = await page.locator('#scores li.top span').first().textContent();
@@ -237,6 +238,17 @@ async function main() {
   await rawFails(ethers.concat([proofFile.calldata, '0x00']));
   // Too little gas: the wrapper reverts, it never says false.
   await assert.rejects(provider.call({ to: addresses.ZkmnistVerifier, data: wrapper.interface.encodeFunctionData('verify', [proofBytes, ...publics]), gasLimit: 400_000 }));
+  // Gas as a transaction pays it (receipts, not estimates): the raw verifier and the wrapper.
+  for (const [key, to, data] of [
+    ['verifierTxGas', addresses.Halo2Verifier, proofFile.calldata],
+    ['wrapperTxGas', addresses.ZkmnistVerifier, wrapper.interface.encodeFunctionData('verify', [proofBytes, ...publics])],
+  ]) {
+    const sent = await signer.sendTransaction({ to, data, gasLimit: 1_000_000 });
+    const r = await sent.wait();
+    assert.equal(r.status, 1, `${key}: transaction reverted`);
+    timings[key] = Number(r.gasUsed);
+    log(`${key}: ${r.gasUsed} gas (receipt)`);
+  }
   // A real transaction: DigitRegistry records the digit for the account the proof is bound to.
   const tx = await registry.record(proofBytes, publics[0], publics[1]);
   const receipt = await tx.wait();

@@ -15,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const zkmnist = path.join(root, 'target/release/zkmnist');
 const tmp = mkdtempSync(path.join(tmpdir(), 'zkmnist-wasm-'));
 const cli = (...args) => execFileSync(zkmnist, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const throws = (f, pattern) => assert.throws(f, (e) => { assert.match(e.message, pattern); return true; });
+const throws = (f, pattern, what) => assert.throws(f, (e) => { assert.match(e.message, pattern, what); return true; }, what);
 
 initSync({ module: readFileSync(path.join(root, 'pkg/zkmnist_bg.wasm')) });
 
@@ -72,11 +72,31 @@ assert.equal(v.digit, 3);
 assert.equal(v.context, `0x${'1234'.padStart(64, '0')}`);
 const parsed = JSON.parse(proofJson);
 const flip = (hex, at) => `${hex.slice(0, at)}${hex[at] === '0' ? '1' : '0'}${hex.slice(at + 1)}`;
-for (const at of [2, 130, 1000, 4000, parsed.proof.length - 1]) {
-  const bad = { ...parsed, proof: flip(parsed.proof, at) };
+// A sweep of single-byte changes spread over the proof (200 in the suite; TAMPER_POSITIONS=1000
+// from scripts/tamper-sweep.sh), then every public input changed.
+const sweep = Number(process.env.TAMPER_POSITIONS || 200);
+const proofBytes = (parsed.proof.length - 2) / 2;
+const step = Math.max(1, Math.floor(proofBytes / sweep));
+let swept = 0;
+for (let byte = 0; byte < proofBytes; byte += step) {
+  const at = 2 + 2 * byte;
+  const old = parseInt(parsed.proof.slice(at, at + 2), 16);
+  const changed = ((old + 1 + (byte % 255)) % 256).toString(16).padStart(2, '0');
+  const bad = { ...parsed, proof: `${parsed.proof.slice(0, at)}${changed}${parsed.proof.slice(at + 2)}` };
   delete bad.calldata;
-  throws(() => verifyOnly.verify(JSON.stringify(bad)), /the proof is invalid/);
+  throws(() => verifyOnly.verify(JSON.stringify(bad)), /the proof is invalid|not a zkmnist proof/, `byte ${byte}`);
+  swept++;
 }
+assert.ok(swept >= Math.min(sweep, proofBytes), `${swept} positions swept`);
+for (let i = 0; i < 3; i++) {
+  const publics = [...parsed.public_inputs];
+  publics[i] = `0x${(BigInt(publics[i]) + 1n).toString(16).padStart(64, '0')}`;
+  const bad = { ...parsed, public_inputs: publics };
+  delete bad.calldata;
+  if (i === 1) bad.digit = Number(BigInt(publics[1]));
+  throws(() => verifyOnly.verify(JSON.stringify(bad)), /the proof is invalid|does not match/, `public input ${i}`);
+}
+console.log(`[wasm] ${swept} tampered proof bytes and 3 changed public inputs rejected`);
 throws(() => verifyOnly.verify(JSON.stringify({ ...parsed, calldata: undefined, digit: 4, public_inputs: [parsed.public_inputs[0], `0x${'4'.padStart(64, '0')}`, parsed.public_inputs[2]] })), /the proof is invalid/);
 throws(() => verifyOnly.verify('{'), /proof file: not a zkmnist proof file/);
 throws(() => verifyOnly.verify(JSON.stringify({ ...parsed, format: 'zkmnist-proof/9' })), /zkmnist-proof\/9/);
