@@ -177,6 +177,10 @@ enum Command {
         /// Key directory (served at /keys/ and used by /api/verify).
         #[arg(long, default_value = DEFAULT_KEYS)]
         keys: PathBuf,
+        /// Log filter (tracing syntax: `info` logs one line per request, `warn` only problems,
+        /// `off` nothing); default: RUST_LOG, else `info`.
+        #[arg(long)]
+        log: Option<String>,
     },
     /// Check that an opening file opens a proof's image commitment, and show its digit.
     Open {
@@ -296,7 +300,12 @@ fn run(cmd: Command) -> CliResult {
         Command::Open { proof, opening } => open(&proof, &opening),
         Command::ExportVerifier { out, keys } => export_verifier(&out, &keys),
         Command::VerifyEvm { proof, artifacts } => verify_evm(&proof, artifacts.as_deref()),
-        Command::Serve { port, host, keys } => serve(&host, port, &keys),
+        Command::Serve {
+            port,
+            host,
+            keys,
+            log,
+        } => serve(&host, port, &keys, log.as_deref()),
     }
 }
 
@@ -895,7 +904,7 @@ fn verify_evm(proof_path: &Path, artifacts: Option<&Path>) -> CliResult {
     Ok(())
 }
 
-fn serve(host: &str, port: u16, keys_dir: &Path) -> CliResult {
+fn serve(host: &str, port: u16, keys_dir: &Path, log: Option<&str>) -> CliResult {
     let root = std::env::current_dir()?;
     for needed in ["index.html", "www", "pkg/zkmnist.js", "pkg/zkmnist_bg.wasm"] {
         if !root.join(needed).exists() {
@@ -924,13 +933,52 @@ fn serve(host: &str, port: u16, keys_dir: &Path) -> CliResult {
     if setup == DEV_SETUP {
         eprintln!("{DEV_WARNING}");
     }
-    zkmnist::serve::run(
+    let filter = match log {
+        Some(f) => {
+            tracing_subscriber::EnvFilter::try_new(f).map_err(|e| format!("--log {f}: {e}"))?
+        }
+        None => tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(zkmnist::serve::run(
         zkmnist::serve::Site {
             root,
             keys_dir: keys_dir.to_path_buf(),
             verifier,
         },
         listener,
-    )?;
+        shutdown_signal(),
+    ))?;
+    out!("zkmnist: stopped (requests in progress were finished)");
     Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }

@@ -1,24 +1,66 @@
-//! `zkmnist serve`: the page's static files and `POST /api/verify`, on a plain HTTP/1.1 server
-//! (std only; one thread per connection, `Connection: close`).
+//! `zkmnist serve`: the page's static files and `POST /api/verify`, on hyper (through axum) and
+//! tokio, with tower-http serving the files.
 //!
-//! Served: `/` and `/index.html`, `/www/*`, `/pkg/*`, `/keys/*` (from the key directory) and
-//! `/circuits/evm/*` (the verifier's ABI, bytecode and `verifier.json`), each with its MIME type
-//! and the COOP/COEP headers that cross-origin isolation (threaded wasm) needs. Nothing else
-//! is reachable: paths with `..`, hidden files and other directories are 404.
+//! Served: `/` and `/index.html`, `/www/*`, `/pkg/*`, `/keys/*` (from the key directory),
+//! `/circuits/evm/*` (the verifier's ABI, bytecode and `verifier.json`) and `/healthz`, each
+//! with the COOP/COEP headers that cross-origin isolation (threaded wasm) needs. Nothing else is
+//! reachable: [`file_for`] admits a path before tower-http's `ServeDir` streams the file
+//! (ranges, conditional requests, no traversal), and only known file types are served.
+//!
+//! What keeps slow, idle and greedy clients from starving others:
+//! - every connection must send a complete request head within [`HEADER_TIMEOUT`], also
+//!   between keep-alive requests (hyper's header read timeout), and a whole request body within
+//!   [`REQUEST_TIMEOUT`];
+//! - at most [`MAX_CONNECTIONS`] connections are open; beyond that the oldest connection with
+//!   no request in progress (idle, or still dribbling its head) is closed to make room, and
+//!   only if every connection is mid-request the oldest of those: new requests are not refused;
+//! - verification runs on tokio's blocking pool, at most one per core at once, with at most
+//!   [`VERIFY_QUEUE`] waiting; beyond that the answer is 503 with `Retry-After` at once;
+//! - files are streamed (never read whole per connection), with strong ETags (content SHA-256)
+//!   and `Cache-Control: no-cache`, so a returning browser revalidates and gets 304 instead of
+//!   the keys again; the wasm modules and `pk.bin` are sent gzip-compressed to browsers that
+//!   take it, from the `.gz` files `scripts/build-wasm.sh` and `zkmnist setup` leave beside
+//!   them (measured: the module 6.6 -> 3.5 MB, pk.bin 1.8 -> 0.7 MB; params.bin does not
+//!   compress, so it has none).
+//!
+//! The server keeps no state between requests: any number of copies can run behind a load
+//! balancer (README, "Serving").
 
-use crate::proof_file::ProofFile;
+use crate::proof_file::{MAX_FILE_BYTES, ProofFile};
 use crate::prover::keys::VerifierKeys;
 use crate::prover::{self, ProverError};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{Notify, Semaphore, watch};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
 
-/// Largest request body `POST /api/verify` accepts (a proof file is about 17 KB).
-pub const MAX_BODY: usize = 256 * 1024;
-/// Largest request head (request line and headers).
-const MAX_HEAD: usize = 16 * 1024;
+/// Largest request body `POST /api/verify` accepts (a proof file is about 13 KB).
+pub const MAX_BODY: usize = MAX_FILE_BYTES;
+/// Largest request head (request line and headers); larger heads get 431.
+pub const MAX_HEAD: usize = 16 * 1024;
+/// A request head must arrive within this, and an idle keep-alive connection is closed after it.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request body must arrive within this.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// Connections open at once; the next one closes the oldest idle connection.
+pub const MAX_CONNECTIONS: usize = 4096;
+/// Verifications waiting for a core; more get 503 at once.
+pub const VERIFY_QUEUE: usize = 64;
+/// How long shutdown waits for requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What the server serves.
 pub struct Site {
@@ -30,36 +72,16 @@ pub struct Site {
     pub verifier: VerifierKeys,
 }
 
-/// A response.
-struct Response {
-    status: u16,
-    content_type: &'static str,
-    body: Vec<u8>,
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        411 => "Length Required",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        431 => "Request Header Fields Too Large",
-        _ => "Error",
-    }
-}
-
-fn json(status: u16, value: serde_json::Value) -> Response {
-    Response {
+fn json(status: StatusCode, value: serde_json::Value) -> Response {
+    (
         status,
-        content_type: "application/json",
-        body: (value.to_string() + "\n").into_bytes(),
-    }
+        [(header::CONTENT_TYPE, "application/json")],
+        value.to_string() + "\n",
+    )
+        .into_response()
 }
 
-fn error(status: u16, message: impl Into<String>) -> Response {
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
     json(
         status,
         serde_json::json!({ "valid": false, "error": message.into() }),
@@ -112,23 +134,6 @@ pub fn file_for(root: &Path, keys_dir: &Path, url_path: &str) -> Option<PathBuf>
 }
 
 impl Site {
-    fn get(&self, url_path: &str) -> Response {
-        let Some(path) = file_for(&self.root, &self.keys_dir, url_path) else {
-            return error(404, format!("not found: {url_path}"));
-        };
-        let Some(content_type) = mime(&path) else {
-            return error(404, format!("not found: {url_path}"));
-        };
-        match std::fs::read(&path) {
-            Ok(body) => Response {
-                status: 200,
-                content_type,
-                body,
-            },
-            Err(_) => error(404, format!("not found: {url_path}")),
-        }
-    }
-
     /// `POST /api/verify`: the body is a proof file; the answer is a JSON verdict.
     pub fn verify(&self, body: &[u8]) -> (u16, serde_json::Value) {
         let Ok(text) = std::str::from_utf8(body) else {
@@ -169,143 +174,435 @@ impl Site {
             ),
         }
     }
+}
 
-    fn handle(&self, stream: &mut TcpStream) -> std::io::Result<()> {
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        stream.set_write_timeout(Some(Duration::from_secs(30)))?;
-        let mut reader = BufReader::new(stream.try_clone()?);
-        let mut is_head = false;
-        let response = match read_request(&mut reader) {
-            Err(r) => r,
-            Ok((method, path, body)) => match (method.as_str(), path.as_str()) {
-                ("POST", "/api/verify") => {
-                    let (status, v) = self.verify(&body);
-                    json(status, v)
+/// Strong ETags of served files, by path, recomputed when a file's size or mtime changes.
+#[derive(Default)]
+struct Etags {
+    known: Mutex<HashMap<PathBuf, (u64, SystemTime, String)>>,
+}
+
+impl Etags {
+    /// The ETag of the file's current content: `"sha256-<first 32 hex digits>"`, computed by
+    /// streaming the file once on the blocking pool.
+    async fn of(&self, path: &Path) -> Option<String> {
+        let meta = tokio::fs::metadata(path).await.ok()?;
+        let stamp = (meta.len(), meta.modified().ok()?);
+        if let Some((len, modified, tag)) = self.known.lock().ok()?.get(path)
+            && (*len, *modified) == stamp
+        {
+            return Some(tag.clone());
+        }
+        let owned = path.to_path_buf();
+        let tag = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut file = std::fs::File::open(&owned).ok()?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = file.read(&mut buf).ok()?;
+                if n == 0 {
+                    break;
                 }
-                (_, "/api/verify") => error(405, "use POST with a proof file as the body"),
-                ("GET" | "HEAD", p) => {
-                    is_head = method == "HEAD";
-                    self.get(p)
+                hasher.update(&buf[..n]);
+            }
+            Some(format!(
+                "\"sha256-{}\"",
+                &hex::encode(hasher.finalize())[..32]
+            ))
+        })
+        .await
+        .ok()??;
+        self.known
+            .lock()
+            .ok()?
+            .insert(path.to_path_buf(), (stamp.0, stamp.1, tag.clone()));
+        Some(tag)
+    }
+}
+
+/// Shared by every request.
+struct App {
+    site: Site,
+    etags: Etags,
+    /// Verifications running or waiting.
+    queue: Arc<Semaphore>,
+    /// Verifications running (one per core).
+    workers: Arc<Semaphore>,
+    /// The page, `index.html`.
+    index: ServeDir,
+    www: ServeDir,
+    pkg: ServeDir,
+    keys: ServeDir,
+    evm: ServeDir,
+}
+
+/// The router: every route of the site, with the headers every response carries.
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(
+            "/healthz",
+            get(|| async { json(StatusCode::OK, serde_json::json!({"ok": true})) }),
+        )
+        .route("/api/verify", any(verify))
+        .fallback(static_file)
+        .layer(axum::middleware::from_fn(common_headers))
+        .layer(axum::middleware::from_fn(access_log))
+        .with_state(app)
+}
+
+async fn common_headers(req: Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    for (name, value) in [
+        ("cross-origin-opener-policy", "same-origin"),
+        ("cross-origin-embedder-policy", "require-corp"),
+        ("cross-origin-resource-policy", "same-origin"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-cache"));
+    res
+}
+
+/// One line per request at info level: method, path, status, bytes, duration.
+async fn access_log(req: Request, next: axum::middleware::Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let bytes = res
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    tracing::info!(
+        "{method} {path} {} {bytes} {:.1}ms",
+        res.status().as_u16(),
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    res
+}
+
+async fn verify(State(app): State<Arc<App>>, req: Request) -> Response {
+    if req.method() != Method::POST {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "use POST with a proof file as the body",
+        );
+    }
+    let headers = req.headers();
+    let lengths: Vec<&HeaderValue> = headers.get_all(header::CONTENT_LENGTH).iter().collect();
+    if lengths.len() > 1 {
+        return error(StatusCode::BAD_REQUEST, "more than one Content-Length");
+    }
+    let chunked = headers.contains_key(header::TRANSFER_ENCODING);
+    match lengths
+        .first()
+        .map(|v| v.to_str().ok().and_then(|s| s.parse::<usize>().ok()))
+    {
+        None if !chunked => {
+            return error(StatusCode::LENGTH_REQUIRED, "Content-Length required");
+        }
+        Some(None) => return error(StatusCode::BAD_REQUEST, "malformed Content-Length"),
+        Some(Some(len)) if len > MAX_BODY => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("body of {len} bytes; a proof file is at most {MAX_BODY}"),
+            );
+        }
+        _ => {}
+    }
+    let body = match tokio::time::timeout(
+        REQUEST_TIMEOUT,
+        axum::body::to_bytes(req.into_body(), MAX_BODY),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
+            // The body is over the limit (chunked) or the client broke off.
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.to_string().contains("length limit"))
+                || e.to_string().contains("length limit");
+            return if too_large {
+                error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("a proof file is at most {MAX_BODY} bytes"),
+                )
+            } else {
+                error(StatusCode::BAD_REQUEST, format!("unreadable body: {e}"))
+            };
+        }
+        Err(_) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the body did not arrive within {} s",
+                    REQUEST_TIMEOUT.as_secs()
+                ),
+            );
+        }
+    };
+    let Ok(queued) = app.queue.clone().try_acquire_owned() else {
+        let mut res = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many verifications in progress; retry in a second",
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return res;
+    };
+    let Ok(worker) = app.workers.clone().acquire_owned().await else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    };
+    let app2 = Arc::clone(&app);
+    let verdict = tokio::task::spawn_blocking(move || {
+        let _held = (queued, worker);
+        app2.site.verify(&body)
+    })
+    .await;
+    match verdict {
+        Ok((status, v)) => json(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            v,
+        ),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("verifier failed: {e}"),
+        ),
+    }
+}
+
+/// Whether the client takes gzip.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| {
+            let mut parts = e.trim().split(';');
+            parts.next() == Some("gzip") && !parts.any(|q| q.trim() == "q=0")
+        })
+}
+
+async fn static_file(State(app): State<Arc<App>>, req: Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("method {} not allowed", req.method()),
+        );
+    }
+    let url_path = req.uri().path().to_string();
+    let site = &app.site;
+    let Some(path) = file_for(&site.root, &site.keys_dir, &url_path) else {
+        return error(StatusCode::NOT_FOUND, format!("not found: {url_path}"));
+    };
+    let Some(content_type) = mime(&path) else {
+        return error(StatusCode::NOT_FOUND, format!("not found: {url_path}"));
+    };
+    // The representation ServeDir will pick: the precompressed file when there is one and the
+    // client takes gzip (pkg/ and keys/: the modules and pk.bin). Each has its own strong ETag.
+    let gz = {
+        let mut p = path.clone().into_os_string();
+        p.push(".gz");
+        PathBuf::from(p)
+    };
+    let top = url_path.split('/').nth(1).unwrap_or("");
+    let compressed = matches!(top, "pkg" | "keys")
+        && accepts_gzip(req.headers())
+        && tokio::fs::metadata(&gz).await.is_ok();
+    let etag = app.etags.of(if compressed { &gz } else { &path }).await;
+    let Some(etag) = etag else {
+        return error(StatusCode::NOT_FOUND, format!("not found: {url_path}"));
+    };
+    let etag_value = HeaderValue::from_str(&etag).ok();
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        if let Some(v) = etag_value {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+        return res;
+    }
+    // ServeDir streams the file (ranges, conditional requests; it refuses traversal too), given
+    // the path below its own directory.
+    let (mut parts, body) = req.into_parts();
+    let (service, rel) = match top {
+        "www" => (app.www.clone(), &url_path[4..]),
+        "pkg" => (app.pkg.clone(), &url_path[4..]),
+        "keys" => (app.keys.clone(), &url_path[5..]),
+        "circuits" => (app.evm.clone(), &url_path["/circuits/evm".len()..]),
+        _ => (app.index.clone(), "/index.html"),
+    };
+    parts.uri = match rel.parse() {
+        Ok(u) => u,
+        Err(_) => return error(StatusCode::NOT_FOUND, format!("not found: {url_path}")),
+    };
+    let req = Request::from_parts(parts, body);
+    let mut res = match service.oneshot(req).await {
+        Ok(r) => r.map(Body::new),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    if res.status() == StatusCode::NOT_FOUND {
+        return error(StatusCode::NOT_FOUND, format!("not found: {url_path}"));
+    }
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(v) = etag_value {
+        h.insert(header::ETAG, v);
+    }
+    res
+}
+
+/// One open connection, as the connection limit sees it.
+struct Conn {
+    opened: Instant,
+    /// Requests in progress on it.
+    busy: AtomicUsize,
+    /// Notified to close it (to make room for a new connection).
+    close: Notify,
+}
+
+/// The open connections.
+#[derive(Default)]
+struct Conns {
+    open: Mutex<HashMap<u64, Arc<Conn>>>,
+    next: AtomicU64,
+    /// Notified when a connection closes (shutdown waits on it).
+    closed: Notify,
+}
+
+impl Conns {
+    fn len(&self) -> usize {
+        self.open.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Registers a connection; when the limit is reached, first closes the oldest one with
+    /// no request in progress (or, if every one is mid-request, the oldest).
+    fn admit(&self, limit: usize) -> (u64, Arc<Conn>) {
+        let conn = Arc::new(Conn {
+            opened: Instant::now(),
+            busy: AtomicUsize::new(0),
+            close: Notify::new(),
+        });
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut open) = self.open.lock() {
+            if open.len() >= limit {
+                let victim = open
+                    .iter()
+                    .min_by_key(|(_, c)| (c.busy.load(Ordering::Relaxed) > 0, c.opened))
+                    .map(|(id, c)| (*id, Arc::clone(c)));
+                if let Some((vid, v)) = victim {
+                    open.remove(&vid);
+                    v.close.notify_one();
                 }
-                _ => error(405, format!("method {method} not allowed")),
+            }
+            open.insert(id, Arc::clone(&conn));
+        }
+        (id, conn)
+    }
+
+    fn release(&self, id: u64) {
+        if let Ok(mut open) = self.open.lock() {
+            open.remove(&id);
+        }
+        self.closed.notify_waiters();
+    }
+}
+
+/// Serves `site` on `listener` until `shutdown` resolves; then stops accepting, lets requests
+/// in progress finish (at most [`SHUTDOWN_GRACE`]) and returns.
+pub async fn run(
+    site: Site,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let serve_dir = |dir: PathBuf| {
+        ServeDir::new(dir)
+            .append_index_html_on_directories(false)
+            .with_buf_chunk_size(64 * 1024)
+    };
+    let app = Arc::new(App {
+        index: serve_dir(site.root.clone()),
+        www: serve_dir(site.root.join("www")),
+        pkg: serve_dir(site.root.join("pkg")).precompressed_gzip(),
+        keys: serve_dir(site.keys_dir.clone()).precompressed_gzip(),
+        evm: serve_dir(site.root.join("circuits/evm")),
+        site,
+        etags: Etags::default(),
+        queue: Arc::new(Semaphore::new(VERIFY_QUEUE + cores)),
+        workers: Arc::new(Semaphore::new(cores)),
+    });
+    let router = router(app);
+    let conns = Arc::new(Conns::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(s) => s,
+                Err(e) => {
+                    // Out of file descriptors or a connection reset before accept: make room
+                    // and go on.
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
             },
         };
-        let head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
-             Cross-Origin-Opener-Policy: same-origin\r\n\
-             Cross-Origin-Embedder-Policy: require-corp\r\n\
-             Cross-Origin-Resource-Policy: same-origin\r\n\
-             X-Content-Type-Options: nosniff\r\n\
-             Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
-            response.status,
-            reason(response.status),
-            response.content_type,
-            response.body.len()
-        );
-        stream.write_all(head.as_bytes())?;
-        if !is_head {
-            stream.write_all(&response.body)?;
-        }
-        stream.flush()
-    }
-}
-
-/// Reads one request: method, path and body (bounded).
-fn read_request(reader: &mut impl BufRead) -> Result<(String, String, Vec<u8>), Response> {
-    let mut head_len = 0;
-    let mut line = String::new();
-    let mut read_line = |line: &mut String| -> Result<(), Response> {
-        line.clear();
-        let n = reader
-            .take((MAX_HEAD - head_len + 1) as u64)
-            .read_line(line)
-            .map_err(|_| error(400, "unreadable request"))?;
-        head_len += n;
-        if head_len > MAX_HEAD {
-            return Err(error(431, "request head too large"));
-        }
-        if n == 0 {
-            return Err(error(400, "connection closed mid-request"));
-        }
-        Ok(())
-    };
-    read_line(&mut line)?;
-    let mut words = line.split_whitespace();
-    let (Some(method), Some(path), Some(version)) = (words.next(), words.next(), words.next())
-    else {
-        return Err(error(400, "malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(error(400, "only HTTP/1.x is spoken here"));
-    }
-    let (method, path) = (method.to_string(), path.to_string());
-    let mut content_length = None;
-    let mut chunked = false;
-    loop {
-        read_line(&mut line)?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = l.split_once(':') {
-            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
-            if name == "content-length" {
-                content_length = Some(
-                    value
-                        .parse::<usize>()
-                        .map_err(|_| error(400, "malformed Content-Length"))?,
-                );
-            } else if name == "transfer-encoding" && !value.eq_ignore_ascii_case("identity") {
-                chunked = true;
+        let _ = stream.set_nodelay(true);
+        let (id, conn) = conns.admit(MAX_CONNECTIONS);
+        let router = router.clone();
+        let conns = Arc::clone(&conns);
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let busy = Arc::clone(&conn);
+            let service =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let router = router.clone();
+                    let busy = Arc::clone(&busy);
+                    busy.busy.fetch_add(1, Ordering::Relaxed);
+                    async move {
+                        let res = router.oneshot(req.map(Body::new)).await;
+                        busy.busy.fetch_sub(1, Ordering::Relaxed);
+                        res
+                    }
+                });
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD)
+                .keep_alive(true);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = conn.close.notified() => {}
+                _ = stop.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
+                }
             }
-        }
-    }
-    if method != "POST" {
-        return Ok((method, path, Vec::new()));
-    }
-    if chunked {
-        return Err(error(
-            411,
-            "send the proof with a Content-Length, not chunked",
-        ));
-    }
-    let len = content_length.ok_or_else(|| error(411, "Content-Length required"))?;
-    if len > MAX_BODY {
-        return Err(error(
-            413,
-            format!("body of {len} bytes; a proof file is at most {MAX_BODY}"),
-        ));
-    }
-    let mut body = vec![0; len];
-    reader
-        .read_exact(&mut body)
-        .map_err(|_| error(400, "body shorter than its Content-Length"))?;
-    Ok((method, path, body))
-}
-
-/// Connections served at once; more are answered 503 at once.
-pub const MAX_CONNECTIONS: usize = 64;
-
-/// Serves `site` on `listener` until the process ends.
-pub fn run(site: Site, listener: TcpListener) -> std::io::Result<()> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let site = Arc::new(site);
-    let open = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        let Ok(mut stream) = stream else { continue };
-        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            open.fetch_sub(1, Ordering::SeqCst);
-            let _ = stream.write_all(
-                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
-            continue;
-        }
-        let (site, open) = (Arc::clone(&site), Arc::clone(&open));
-        std::thread::spawn(move || {
-            // A client that goes away mid-response is not the server's problem.
-            let _ = site.handle(&mut stream);
-            open.fetch_sub(1, Ordering::SeqCst);
+            conns.release(id);
         });
+    }
+    let _ = stop_tx.send(true);
+    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    while conns.len() > 0 && Instant::now() < deadline {
+        let _ = tokio::time::timeout(Duration::from_millis(100), conns.closed.notified()).await;
     }
     Ok(())
 }
@@ -351,37 +648,34 @@ mod tests {
         assert_eq!(mime(Path::new("a.rs")), None);
     }
 
-    fn parse(raw: &str) -> Result<(String, String, Vec<u8>), u16> {
-        read_request(&mut raw.as_bytes()).map_err(|r| r.status)
+    #[test]
+    fn gzip_is_taken_unless_refused() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            m
+        };
+        assert!(accepts_gzip(&h("gzip, deflate, br")));
+        assert!(accepts_gzip(&h("br;q=1.0, gzip;q=0.8")));
+        assert!(!accepts_gzip(&h("gzip;q=0")));
+        assert!(!accepts_gzip(&h("br")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 
     #[test]
-    fn requests_are_bounded_and_malformed_ones_get_4xx() {
-        let ok = parse("POST /api/verify HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc").unwrap();
-        assert_eq!(ok, ("POST".into(), "/api/verify".into(), b"abc".to_vec()));
-        assert_eq!(parse("GET / HTTP/1.1\r\n\r\n").unwrap().0, "GET");
-        assert_eq!(parse("POST /api/verify HTTP/1.1\r\n\r\n"), Err(411));
-        assert_eq!(
-            parse("POST /api/verify HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            Err(411)
+    fn the_connection_limit_closes_the_oldest_idle_connection_first() {
+        let conns = Conns::default();
+        let (busy_id, busy) = conns.admit(2);
+        busy.busy.store(1, Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(2));
+        let (idle_id, _idle) = conns.admit(2);
+        let (new_id, _) = conns.admit(2);
+        let open = conns.open.lock().unwrap();
+        assert!(
+            open.contains_key(&busy_id),
+            "a connection mid-request was closed first"
         );
-        let big = format!(
-            "POST /api/verify HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
-            MAX_BODY + 1
-        );
-        assert_eq!(parse(&big), Err(413));
-        assert_eq!(
-            parse("POST /api/verify HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"),
-            Err(400)
-        );
-        assert_eq!(
-            parse("POST /api/verify HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
-            Err(400)
-        );
-        assert_eq!(parse("garbage\r\n\r\n"), Err(400));
-        assert_eq!(parse("GET / SPDY/3\r\n\r\n"), Err(400));
-        assert_eq!(parse(""), Err(400));
-        let huge_head = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(MAX_HEAD));
-        assert_eq!(parse(&huge_head), Err(431));
+        assert!(!open.contains_key(&idle_id));
+        assert!(open.contains_key(&new_id));
     }
 }
