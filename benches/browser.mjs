@@ -1,7 +1,8 @@
 // Browser benchmark: headless Debian chromium on the demo page served by `zkmnist serve`.
 // Prints a table of medians. Needs pkg/ (scripts/build-wasm.sh) and target/release/zkmnist.
 //
-//   BENCH_RUNS=5 node benches/browser.mjs
+//   BENCH_RUNS=5 node benches/browser.mjs                  (threaded module when the page can use it)
+//   BENCH_ONE_THREAD=1 BENCH_RUNS=5 node benches/browser.mjs (pkg/threads hidden: one thread)
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -30,7 +31,15 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--enable-precise-memory-info'],
 });
-const page = await (await browser.newContext()).newPage();
+const context = await browser.newContext();
+if (process.env.BENCH_ONE_THREAD) {
+  // What a page that cannot use the threaded module gets: the worker probes pkg/threads/ and
+  // falls back to pkg/.
+  await context.route('**/pkg/threads/**', (route) => route.fulfill({ status: 404, body: '' }));
+}
+const page = await context.newPage();
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error(`page ${m.type()}: ${m.text()}`); });
+page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
 const state = async (id, timeout = 300_000) => {
   const h = await page.getByTestId(id).elementHandle();
   await page.waitForFunction((e) => e.dataset.state === 'ok' || e.dataset.state === 'error', h, { timeout });
@@ -90,5 +99,5 @@ row('page ready, first load (wasm + keys download + key parsing)', first, 'ms');
 row('page ready, keys from cache', cached, 'ms');
 row('prove, click to proof', prove, 'ms');
 row('verify in page (wasm)', verify, 'ms');
-row('in-page EVM: deploy 4 contracts + verify', evmMs, 'ms');
+row('in-page EVM: deploy the contracts + verify', evmMs, 'ms');
 console.log(`| peak memory (measureUserAgentSpecificMemory, page + worker) | ${(peak / 1e6).toFixed(0)} MB | |`);

@@ -239,18 +239,20 @@ async function main() {
   // Too little gas: the wrapper reverts, it never says false.
   await assert.rejects(provider.call({ to: addresses.ZkmnistVerifier, data: wrapper.interface.encodeFunctionData('verify', [proofBytes, ...publics]), gasLimit: 400_000 }));
   // Gas as a transaction pays it (receipts, not estimates): the raw verifier and the wrapper.
+  // Explicit nonces: ethers may answer a nonce lookup from its short-lived cache.
+  let nonce = await provider.getTransactionCount(account, 'latest');
   for (const [key, to, data] of [
     ['verifierTxGas', addresses.Halo2Verifier, proofFile.calldata],
     ['wrapperTxGas', addresses.ZkmnistVerifier, wrapper.interface.encodeFunctionData('verify', [proofBytes, ...publics])],
   ]) {
-    const sent = await signer.sendTransaction({ to, data, gasLimit: 1_000_000 });
+    const sent = await signer.sendTransaction({ to, data, gasLimit: 1_000_000, nonce: nonce++ });
     const r = await sent.wait();
     assert.equal(r.status, 1, `${key}: transaction reverted`);
     timings[key] = Number(r.gasUsed);
     log(`${key}: ${r.gasUsed} gas (receipt)`);
   }
   // A real transaction: DigitRegistry records the digit for the account the proof is bound to.
-  const tx = await registry.record(proofBytes, publics[0], publics[1]);
+  const tx = await registry.record(proofBytes, publics[0], publics[1], { nonce: nonce++ });
   const receipt = await tx.wait();
   assert.equal(receipt.status, 1);
   timings.recordTxGas = Number(receipt.gasUsed);
