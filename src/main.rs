@@ -943,6 +943,7 @@ fn serve(host: &str, port: u16, keys_dir: &Path, log: Option<&str>) -> CliResult
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()

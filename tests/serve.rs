@@ -328,6 +328,39 @@ fn protocol_edge_cases_get_4xx_without_hanging() {
     assert!(r.body.is_empty());
 }
 
+/// An idle keep-alive connection is closed after the head deadline (10 s), and a request head
+/// dribbled for longer than that is dropped: neither holds a slot for ever.
+#[test]
+fn idle_and_dribbling_connections_are_closed() {
+    use std::io::Read;
+    let server = start();
+    let addr = server.addr;
+    let mut c = Client::connect(addr).unwrap();
+    let r = c.send(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    assert_eq!(r.status, 200);
+    let mut drip = TcpStream::connect(addr).unwrap();
+    let t = Instant::now();
+    let mut closed = false;
+    while t.elapsed() < Duration::from_secs(13) {
+        if drip.write_all(b"G").is_err() {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(closed, "a head dribbled for 13 s was not dropped");
+    let mut stream = c.into_inner();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        stream.read(&mut buf).unwrap_or(0),
+        0,
+        "the idle keep-alive connection is still open"
+    );
+}
+
 /// Keys and the module carry strong ETags: a returning browser gets 304, not the file again;
 /// ranges work; the module is sent gzip-compressed to clients that take it.
 #[test]

@@ -189,6 +189,11 @@ impl Client {
         })
     }
 
+    /// The underlying socket.
+    pub fn into_inner(self) -> TcpStream {
+        self.reader.into_inner()
+    }
+
     /// Sends a request and reads its response on the same connection.
     pub fn send(&mut self, request: &[u8]) -> std::io::Result<Reply> {
         self.reader.get_mut().write_all(request)?;
