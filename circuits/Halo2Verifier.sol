@@ -11,7 +11,7 @@ pragma solidity 0.8.19;
 contract Halo2Verifier {
     uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
     uint256 internal constant Q = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47;
-    uint256 internal constant VK_DIGEST = 0x2da7c7016b4024524f9826d73515f1bcf5a40bee50d8b4c1838081b593217392;
+    uint256 internal constant VK_DIGEST = 0xf2087b41227901715553849b6ecf1ced301eb8ee1f055e2aee5550969941802;
 
     // Memory: the transcript buffer [0, 1824), then named slots.
     uint256 internal constant CHALLENGE_0 = 1824;
@@ -647,10 +647,10 @@ contract Halo2Verifier {
             mstore(T57, mulmod(mload(Y), mload(T56), r))
             mstore(T8, mulmod(mload(Y), addmod(addmod(calldataload(0x4c0), mload(T8), r), mload(T55), r), r))
             mstore(T0, mulmod(mload(T57), addmod(mulmod(mload(T57), mulmod(mulmod(mulmod(mulmod(calldataload(0x940), mload(T4), r), mload(T5), r), mload(T6), r), mload(T9), r), r), mulmod(mulmod(mload(T6), mulmod(mload(T5), mload(T0), r), r), addmod(mload(T11), mload(T8), r), r), r), r))
-            mstore(T9, mulmod(addmod(addmod(mulmod(calldataload(0x4c0), 0x40, r), 0x8000, r), mload(T14), r), mload(Y), r))
+            mstore(T9, mulmod(addmod(addmod(mulmod(calldataload(0x4c0), 0x100, r), 0x8000, r), mload(T14), r), mload(Y), r))
             mstore(T10, mulmod(mulmod(mulmod(mulmod(calldataload(0x960), mload(T16), r), mload(T17), r), mload(T18), r), addmod(addmod(mload(T7), addmod(calldataload(0x500), sub(r, mulmod(calldataload(0x5a0), mulmod(mload(T10), mload(T10), r), r)), r), r), mload(T9), r), r))
             mstore(T10, addmod(mulmod(mload(T56), addmod(mulmod(mload(T56), addmod(mload(T0), mulmod(mulmod(mload(T6), mload(T12), r), addmod(mload(T13), mload(T8), r), r), r), r), mulmod(mulmod(mload(T5), mload(T12), r), addmod(mload(T11), mload(T9), r), r), r), r), mload(T10), r))
-            mstore(T20, addmod(mulmod(mload(T56), addmod(mulmod(mload(T56), mload(T10), r), mulmod(mulmod(mload(T18), mulmod(mload(T17), mload(T15), r), r), addmod(mload(T13), mload(T9), r), r), r), r), mulmod(mulmod(mulmod(calldataload(0x900), mload(T20), r), mload(T21), r), addmod(addmod(mload(T22), sub(r, mulmod(calldataload(0x520), calldataload(0x560), r)), r), mulmod(addmod(mload(T14), addmod(0x8000, mulmod(calldataload(0x4c0), 0x80, r), r), r), mload(Y), r), r), r), r))
+            mstore(T20, addmod(mulmod(mload(T56), addmod(mulmod(mload(T56), mload(T10), r), mulmod(mulmod(mload(T18), mulmod(mload(T17), mload(T15), r), r), addmod(mload(T13), mload(T9), r), r), r), r), mulmod(mulmod(mulmod(calldataload(0x900), mload(T20), r), mload(T21), r), addmod(addmod(mload(T22), sub(r, mulmod(calldataload(0x520), calldataload(0x560), r)), r), mulmod(addmod(mload(T14), addmod(0x8000, mulmod(calldataload(0x4c0), 0x400, r), r), r), mload(Y), r), r), r), r))
             mstore(T55, addmod(mulmod(mload(T56), addmod(mulmod(mload(T56), mload(T20), r), mulmod(mulmod(mload(T18), mload(T23), r), addmod(addmod(calldataload(0x500), mload(T14), r), mload(T55), r), r), r), r), mulmod(mulmod(mload(T17), mload(T23), r), addmod(addmod(addmod(calldataload(0x500), sub(r, mulmod(mload(CHALLENGE_0), calldataload(0x5a0), r)), r), mload(T24), r), mload(T55), r), r), r))
             mstore(T26, mulmod(mload(Y), addmod(mulmod(mload(Y), mload(T55), r), mulmod(mulmod(mulmod(mulmod(calldataload(0x920), mload(T26), r), mload(T27), r), mload(T28), r), addmod(addmod(calldataload(0x520), sub(r, mulmod(mload(CHALLENGE_0), calldataload(0x600), r)), r), mload(T29), r), r), r), r))
             mstore(T29, mulmod(mload(T56), addmod(mulmod(mload(Y), addmod(mload(T26), mulmod(mulmod(mload(T28), mulmod(mload(T27), mload(T25), r), r), addmod(calldataload(0x520), mload(T29), r), r), r), r), mulmod(mulmod(mload(T28), mload(T30), r), addmod(mload(T29), addmod(calldataload(0x520), sub(r, mulmod(mload(CHALLENGE_0), calldataload(0x620), r)), r), r), r), r), r))
@@ -769,13 +769,13 @@ contract Halo2Verifier {
             mstore(0x80, calldataload(0x260)) mstore(0xa0, calldataload(0x280)) mstore(0xc0, mload(S_10))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x8a5f09ada7243f770296b8bb948c0511efac9e30c4076dac6629e3c6a84ce3b) mstore(0xa0, 0x2ac2d086b93fa492e3c2ca211bc0cb5f8cfff6e5d4dfe5a7aadcf9a32d6ad7b7) mstore(0xc0, mload(S_11))
+            mstore(0x80, 0x22a3333404df8fb6c27439740d711fcafb00bb94321a7ab47069e04c2569cd2a) mstore(0xa0, 0x2184cb21cdaebce806f45c1852e14e3db4746e2d9ad7d028833d181910e63858) mstore(0xc0, mload(S_11))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x26e4d7627c09254280f6a43fa22d9628ccce2b8eced8bcb9842152a31940bdd1) mstore(0xa0, 0x6b0c59faf0e89f8df7ac6a04e31109eae3bd4163befe9fb4dab57c01d58e558) mstore(0xc0, mload(S_12))
+            mstore(0x80, 0x188bbe5a0ab6e8c653c97fd1f0b403011d29ad72c4d9ca6e646a06183cd440d8) mstore(0xa0, 0x2d92272c79e86c48ff44df4defdd9181f4df2f9451f313d28614431aafb2f751) mstore(0xc0, mload(S_12))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x1328f9871ecd573c38763dc7675a66c04e33c2aa859dec2920e9f8ffb2dad625) mstore(0xa0, 0x23eb811cf3fbd6782e8f9b0126d68119252447d9bd917f38b1007833e64e29d9) mstore(0xc0, mload(S_13))
+            mstore(0x80, 0x2d3db926c3ff1c5a089cdbd3543b331a4976e2b16d8f236534e32bcd1f5deae0) mstore(0xa0, 0x618319bddb49ab51c041efb64d08672f43411ea43aa9125b20cbb35d12c8a9e) mstore(0xc0, mload(S_13))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
             mstore(0x80, 0xac13ab20347e5578e1eca7e08d2971e4372e89444bbef0ec088721066f52c6f) mstore(0xa0, 0x29cece03a9ac564834c958a080e66f22775657b70b8ee9b5817b918ddf90ee2c) mstore(0xc0, mload(S_14))

