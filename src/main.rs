@@ -658,10 +658,7 @@ fn check_outputs(image: &Path, out: &Path, opening: Option<&Path>) -> Result<(),
         if path.is_dir() {
             return Err(format!("{flag} {} is a directory", path.display()));
         }
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
+        let parent = files::parent_of(path);
         if !parent.is_dir() {
             return Err(format!(
                 "{flag} {}: directory {} does not exist (nothing was proved)",

@@ -237,9 +237,8 @@ pub fn write(
     blobs.push(("pk.bin.gz", gz));
     blobs.push(("keys.json", (json + "\n").into_bytes()));
 
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-    }
+    let parent = files::parent_of(dir);
+    std::fs::create_dir_all(parent).map_err(io_err(parent))?;
     let only_keys = match std::fs::read_dir(dir) {
         Ok(entries) => entries.filter_map(Result::ok).all(|e| {
             let name = e.file_name();
