@@ -447,16 +447,7 @@ pub fn load_verifier_from(
     src: &dyn KeySource,
     circuit: &ZkmnistCircuit,
 ) -> Result<VerifierKeys, ProverError> {
-    let manifest = manifest(src, circuit)?;
-    let params = read_params(src, &manifest)?;
-    let bytes = checked(src, &manifest, "vk.bin")?;
-    let vk = VerifyingKey::<G1Affine>::read::<_, ZkmnistCircuit>(
-        &mut bytes.as_slice(),
-        FORMAT,
-        circuit.params(),
-    )
-    .map_err(parse_err(src, "vk.bin"))?;
-    check_digest("vk.bin", &vk, &manifest)?;
+    let (manifest, params, vk) = read_verifier_part(src, circuit)?;
     Ok(VerifierKeys {
         params,
         vk,
@@ -464,11 +455,26 @@ pub fn load_verifier_from(
     })
 }
 
-/// Loads parameters and proving key.
+/// Loads parameters and proving key (the compact `pk.bin` expanded against `vk.bin`).
 pub fn load_prover_from(
     src: &dyn KeySource,
     circuit: &ZkmnistCircuit,
 ) -> Result<ProverKeys, ProverError> {
+    let (manifest, params, vk) = read_verifier_part(src, circuit)?;
+    let bytes = checked(src, &manifest, "pk.bin")?;
+    let pk = super::compact::expand(&bytes, &vk, circuit)?;
+    Ok(ProverKeys {
+        params,
+        pk,
+        manifest,
+    })
+}
+
+/// The manifest, the pinned parameters and the pinned verifying key, every check done.
+fn read_verifier_part(
+    src: &dyn KeySource,
+    circuit: &ZkmnistCircuit,
+) -> Result<(KeysManifest, ParamsKZG<Bn256>, VerifyingKey<G1Affine>), ProverError> {
     let manifest = manifest(src, circuit)?;
     let params = read_params(src, &manifest)?;
     let bytes = checked(src, &manifest, "vk.bin")?;
@@ -479,11 +485,5 @@ pub fn load_prover_from(
     )
     .map_err(parse_err(src, "vk.bin"))?;
     check_digest("vk.bin", &vk, &manifest)?;
-    let bytes = checked(src, &manifest, "pk.bin")?;
-    let pk = super::compact::expand(&bytes, &vk, circuit)?;
-    Ok(ProverKeys {
-        params,
-        pk,
-        manifest,
-    })
+    Ok((manifest, params, vk))
 }
