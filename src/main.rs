@@ -281,7 +281,12 @@ fn run(cmd: Command) -> CliResult {
             pin,
             if_needed,
         } => {
-            if if_needed && let Ok(k) = keys::load_prover(&out, &circuit()?) {
+            // Current keys are kept; a set from before `pk.bin.gz` existed is remade so the
+            // server can send the proving key compressed.
+            if if_needed
+                && out.join("pk.bin.gz").exists()
+                && let Ok(k) = keys::load_prover(&out, &circuit()?)
+            {
                 out!(
                     "keys in {} are current (setup {}, vk_digest {}); keeping them",
                     out.display(),
