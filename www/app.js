@@ -9,6 +9,7 @@ const pctx = preview.getContext('2d');
 
 let proof = null;        // { json, opening, name } of the current proof (made here or uploaded)
 let keysReady = false;
+let verifierReady = false;
 let busy = false;
 
 function setStatus(el, state, text) {
@@ -138,7 +139,7 @@ function refreshButtons() {
   $('prove').disabled = !keysReady || busy;
   $('download-proof').disabled = !proof;
   $('download-opening').disabled = !proof || !proof.opening;
-  $('verify-page').disabled = !proof || !keysReady;
+  $('verify-page').disabled = !proof || !verifierReady;
   $('verify-contract-local').disabled = !proof;
   $('verify-contract-rpc').disabled = !proof;
 }
@@ -356,11 +357,17 @@ refreshButtons();
     wasmReady = true;
     const info = modelInfo();
     $('model-hash').textContent = info.content_hash;
-    const k = await ask('load', {}, (stage) => setStatus(load, 'working', `${stage[0].toUpperCase()}${stage.slice(1)}…`));
+    const onStage = (stage) => setStatus(load, 'working', `${stage[0].toUpperCase()}${stage.slice(1)}…`);
+    // The verifier's keys first: uploaded proofs can be verified while pk.bin downloads.
+    const v = await ask('loadVerifier', {}, onStage);
+    verifierReady = true;
+    $('vk-digest').textContent = v.vkDigest;
+    $('setup-label').textContent = v.setup;
+    $('setup-warning').hidden = v.setup !== 'dev-insecure';
+    refreshButtons();
+    setStatus(load, 'working', 'Verifier ready; loading the proving key…');
+    const k = await ask('load', {}, onStage);
     keysReady = true;
-    $('vk-digest').textContent = k.vkDigest;
-    $('setup-label').textContent = k.setup;
-    $('setup-warning').hidden = k.setup !== 'dev-insecure';
     const ms = Math.round(performance.now() - t0);
     load.dataset.ms = String(ms);
     load.dataset.threads = String(k.threads);

@@ -72,7 +72,13 @@ async function cachedBytes(name, sha256, onStage) {
   return { bytes, cached: false };
 }
 
-async function loadKeys(onStage) {
+// The verifier's files come first (keys.json, params.bin, vk.bin): uploaded proofs verify as
+// soon as they are in; the proving key (pk.bin, the big one) follows for proving.
+let verifier = null;
+let verifierFiles = null;
+let verifierPromise = null;
+
+async function loadVerifier(onStage) {
   const t0 = performance.now();
   onStage('loading the prover');
   await init();
@@ -84,9 +90,9 @@ async function loadKeys(onStage) {
   } catch (e) {
     throw new Error(`keys/keys.json is not JSON: ${e.message}`);
   }
-  const files = {};
+  const files = { manifestBytes, manifest };
   let cached = true;
-  for (const name of ['params.bin', 'vk.bin', 'pk.bin']) {
+  for (const name of ['params.bin', 'vk.bin']) {
     const sha = manifest.files && manifest.files[name];
     if (!sha) throw new Error(`keys/keys.json lists no ${name}`);
     const got = await cachedBytes(name, sha, onStage);
@@ -94,8 +100,28 @@ async function loadKeys(onStage) {
     cached = cached && got.cached;
   }
   onStage('reading keys');
-  keys = new wasm.Keys(new URL('../keys', self.location.href).href, manifestBytes, files['params.bin'], files['vk.bin'], files['pk.bin']);
-  return { setup: keys.setup, vkDigest: keys.vkDigest, cached, threads, ms: Math.round(performance.now() - t0) };
+  verifier = new wasm.Keys(new URL('../keys', self.location.href).href, manifestBytes, files['params.bin'], files['vk.bin'], new Uint8Array(0));
+  verifierFiles = files;
+  return { setup: verifier.setup, vkDigest: verifier.vkDigest, cached, threads, ms: Math.round(performance.now() - t0) };
+}
+
+function ensureVerifier(onStage) {
+  if (!verifierPromise) {
+    verifierPromise = loadVerifier(onStage).catch((e) => { verifierPromise = null; throw e; });
+  }
+  return verifierPromise;
+}
+
+async function loadKeys(onStage) {
+  const t0 = performance.now();
+  const v = await ensureVerifier(onStage);
+  const { manifest, manifestBytes } = verifierFiles;
+  const sha = manifest.files && manifest.files['pk.bin'];
+  if (!sha) throw new Error('keys/keys.json lists no pk.bin');
+  const pk = await cachedBytes('pk.bin', sha, onStage);
+  onStage('reading the proving key');
+  keys = new wasm.Keys(new URL('../keys', self.location.href).href, manifestBytes, verifierFiles['params.bin'], verifierFiles['vk.bin'], pk.bytes);
+  return { setup: keys.setup, vkDigest: keys.vkDigest, cached: v.cached && pk.cached, threads, ms: Math.round(performance.now() - t0) };
 }
 
 function ensureKeys(onStage) {
@@ -110,7 +136,9 @@ self.onmessage = async (event) => {
   const stage = (name) => post(id, 'stage', { stage: name });
   try {
     let result;
-    if (type === 'load') {
+    if (type === 'loadVerifier') {
+      result = await ensureVerifier(stage);
+    } else if (type === 'load') {
       result = await ensureKeys(stage);
     } else if (type === 'prove') {
       await ensureKeys(stage);
@@ -129,9 +157,10 @@ self.onmessage = async (event) => {
         ms: Math.round((i + 1 < marks.length ? marks[i + 1][1] : total) - at),
       }));
     } else if (type === 'verify') {
-      await ensureKeys(stage);
+      // The verifier only: verifying never waits for the proving key.
+      await ensureVerifier(stage);
       const t0 = performance.now();
-      result = keys.verify(event.data.proofJson);
+      result = verifier.verify(event.data.proofJson);
       result.ms = +(performance.now() - t0).toFixed(1);
     } else if (type === 'verifyEvm') {
       await init();

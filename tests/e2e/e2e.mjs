@@ -378,6 +378,25 @@ async function main() {
   assert.equal(s.state, 'error', s.text);
   await single.close();
 
+  // ---- pk.bin never arrives (a fresh browser, nothing cached): uploaded proofs still verify ------
+  const noPkContext = await browser.newContext();
+  const noPk = await noPkContext.newPage();
+  noPk.on('pageerror', (e) => consoleErrors.push(`no-pk page: ${e.message}`));
+  let pkRequested = false;
+  await noPk.route('**/keys/pk.bin', () => { pkRequested = true; /* never answered */ });
+  await noPk.goto(url);
+  const [chooser5] = await Promise.all([noPk.waitForEvent('filechooser'), noPk.getByTestId('upload-proof').click()]);
+  await chooser5.setFiles(proofPath);
+  await waitState(noPk, 'proof-status');
+  await noPk.waitForFunction(() => !document.querySelector('[data-testid=verify-page]').disabled, null, { timeout: 60_000 });
+  await noPk.getByTestId('verify-page').click();
+  s = await waitState(noPk, 'verify-status');
+  assert.equal(s.state, 'ok', s.text);
+  assert.ok(pkRequested, 'the page asked for pk.bin');
+  assert.equal(await noPk.getByTestId('load-status').getAttribute('data-state'), 'working', 'still waiting for pk.bin');
+  assert.equal(await noPk.getByTestId('prove').isDisabled(), true, 'no proving without the proving key');
+  await noPkContext.close();
+
   // ---- POST /api/verify -------------------------------------------------------------------------
   const post = (body, headers = {}) => fetch(`${base}/api/verify`, { method: 'POST', body, headers });
   let r = await post(proofJson);
