@@ -6,13 +6,9 @@ mod common;
 #[path = "../src/cli/solc.rs"]
 mod solc;
 
-use common::{SmallCircuit, small_public};
-use halo2_proofs::plonk::{VerifyingKey, create_proof, keygen_pk, keygen_vk_custom, verify_proof};
-use halo2_proofs::poly::commitment::ParamsProver;
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
+use common::small_public;
+use halo2_proofs::plonk::VerifyingKey;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2curves::ff::Field;
 use rand::{Rng, SeedableRng};
@@ -20,7 +16,6 @@ use std::sync::OnceLock;
 use zkmnist::circuit::ZkmnistCircuit;
 use zkmnist::data::Split;
 use zkmnist::evm::{self, Artifacts, LocalEvm, generate};
-use zkmnist::prover::transcript::EvmTranscript;
 use zkmnist::{field, prover};
 
 /// The account the shared proof is bound to (its context, with the registry's address).
@@ -461,36 +456,11 @@ fn digit_registry_records_a_proven_digit_for_its_sender() {
 fn a_circuit_of_another_shape_gets_a_working_verifier() {
     let k = 8;
     let params = prover::dev_params(k);
-    let circuit = SmallCircuit {
-        values: (0..16).map(|i| (i * 7 + 3) % 16).collect(),
-    };
-    let vk = keygen_vk_custom(&params, &circuit, true).unwrap();
-    let pk = keygen_pk(&params, vk.clone(), &circuit).unwrap();
-    let public = small_public(&circuit.values);
-    let mut t = EvmTranscript::<Vec<u8>>::init(Vec::new());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        &params,
-        &pk,
-        &[circuit],
-        &[&[&[public]]],
-        rand::rngs::OsRng,
-        &mut t,
-    )
-    .unwrap();
-    let proof = t.finalize();
-    let native = |public: Fr, proof: &[u8]| {
-        let mut reader = proof;
-        let mut t = EvmTranscript::<&mut &[u8]>::init(&mut reader);
-        verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-            params.verifier_params(),
-            &vk,
-            SingleStrategy::new(params.verifier_params()),
-            &[&[&[public]]],
-            &mut t,
-        )
-        .is_ok()
-            && reader.is_empty()
-    };
+    let values: Vec<u64> = (0..16).map(|i| (i * 7 + 3) % 16).collect();
+    let (vk, pk) = common::small_keys(&params, &values);
+    let public = small_public(&values);
+    let proof = common::small_prove(&params, &pk, &values);
+    let native = |public: Fr, proof: &[u8]| common::small_verify(&params, &vk, public, proof);
     assert!(native(public, &proof));
     let v = evm::codegen::generate(&params, &vk, 1).unwrap();
     let compiled = compile(

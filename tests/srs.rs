@@ -4,15 +4,10 @@
 
 mod common;
 
-use common::{SmallCircuit, small_public};
-use halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk_custom, verify_proof};
-use halo2_proofs::poly::commitment::{Params, ParamsProver};
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
-use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWriterBuffer};
+use common::small_public;
+use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2curves::bn256::{Bn256, Fr};
-use zkmnist::prover::transcript::EvmTranscript;
 use zkmnist::srs;
 
 const PUBLISHED_B2: &str = "d6a8fb3a04feb600096c3b791f936a578c4e664d262e4aa24beed1b7a9a96aa5eb72864d628db247e9293384b74b36ffb52ca8d148d6e1b8b51e279fdf57b583";
@@ -29,32 +24,9 @@ fn params_bytes(p: &ParamsKZG<Bn256>) -> Vec<u8> {
 }
 
 fn prove_and_verify(params: &ParamsKZG<Bn256>, values: &[u64], public: Fr) -> bool {
-    let circuit = SmallCircuit {
-        values: values.to_vec(),
-    };
-    let vk = keygen_vk_custom(params, &circuit, true).unwrap();
-    let pk = keygen_pk(params, vk.clone(), &circuit).unwrap();
-    let mut t = EvmTranscript::<Vec<u8>>::init(Vec::new());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
-        params,
-        &pk,
-        &[circuit],
-        &[&[&[small_public(values)]]],
-        rand::rngs::OsRng,
-        &mut t,
-    )
-    .unwrap();
-    let proof = t.finalize();
-    let mut reader = proof.as_slice();
-    let mut t = EvmTranscript::<&mut &[u8]>::init(&mut reader);
-    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
-        params.verifier_params(),
-        &vk,
-        SingleStrategy::new(params.verifier_params()),
-        &[&[&[public]]],
-        &mut t,
-    )
-    .is_ok()
+    let (vk, pk) = common::small_keys(params, values);
+    let proof = common::small_prove(params, &pk, values);
+    common::small_verify(params, &vk, public, &proof)
 }
 
 #[test]
@@ -81,15 +53,39 @@ fn import_is_deterministic_and_smaller_k_is_a_prefix() {
     assert_eq!(srs::import(&bytes, 5).unwrap().k(), 5);
 }
 
+/// Why importing `bytes` for `2^k` rows fails ("" if it does not).
+fn err(bytes: &[u8], k: u32) -> String {
+    srs::import(bytes, k)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
+/// The file's sections: (id, offset of the data, size).
+fn sections(bytes: &[u8]) -> Vec<(u32, usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 12;
+    while at < bytes.len() {
+        let id = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let size = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
+        out.push((id, at + 12, size));
+        at += 12 + size;
+    }
+    out
+}
+
+/// Where section `id`'s data starts, and its size.
+fn section(bytes: &[u8], id: u32) -> (usize, usize) {
+    let (_, at, size) = sections(bytes)
+        .into_iter()
+        .find(|s| s.0 == id)
+        .expect("section");
+    (at, size)
+}
+
 #[test]
 fn bad_files_are_rejected_with_reasons() {
     let bytes = ptau();
-    let err = |b: &[u8], k: u32| {
-        srs::import(b, k)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
-    };
     assert!(
         err(&bytes, 9).contains("powers up to 2^8"),
         "{}",
@@ -104,18 +100,8 @@ fn bad_files_are_rejected_with_reasons() {
     let mut magic = bytes.clone();
     magic[0] = b'q';
     assert!(err(&magic, 8).contains("does not start with"));
-    // Locate section 2 (tau G1) to corrupt points in it.
-    let mut at = 12;
-    let mut g1 = 0;
-    while at < bytes.len() {
-        let id = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
-        let size = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
-        if id == 2 {
-            g1 = at + 12;
-        }
-        at += 12 + size;
-    }
-    assert!(g1 > 0);
+    // Section 2 (tau G1), to corrupt points in it.
+    let (g1, _) = section(&bytes, 2);
     for (point, byte) in [(0usize, 5usize), (3, 40), (100, 7), (256, 0)] {
         let mut bad = bytes.clone();
         bad[g1 + 64 * point + byte] ^= 1;
@@ -143,12 +129,6 @@ fn bad_files_are_rejected_with_reasons() {
 #[test]
 fn degenerate_ceremonies_and_bad_k_are_rejected() {
     let bytes = ptau();
-    let err = |b: &[u8], k: u32| {
-        srs::import(b, k)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
-    };
     for k in [0, 1, 3, 29, 64] {
         assert!(
             err(&bytes, k).contains("out of range"),
@@ -156,19 +136,9 @@ fn degenerate_ceremonies_and_bad_k_are_rejected() {
             err(&bytes, k)
         );
     }
-    // Sections: (id, offset of the data, size).
-    let mut sections = Vec::new();
-    let mut at = 12;
-    while at < bytes.len() {
-        let id = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
-        let size = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
-        sections.push((id, at + 12, size));
-        at += 12 + size;
-    }
-    let find = |id: u32| sections.iter().find(|s| s.0 == id).copied().unwrap();
-    let (_, header, _) = find(1);
-    let (_, g1, g1_size) = find(2);
-    let (_, g2, _) = find(3);
+    let (header, _) = section(&bytes, 1);
+    let (g1, g1_size) = section(&bytes, 2);
+    let (g2, _) = section(&bytes, 3);
     // tau = 1: every power is the generator.
     let mut one = bytes.clone();
     let generator: Vec<u8> = one[g1..g1 + 64].to_vec();

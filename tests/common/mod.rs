@@ -130,6 +130,85 @@ pub fn small_public(values: &[u64]) -> Fr {
         .sum()
 }
 
+/// Keys for [`SmallCircuit`] with `values` (selector compression on, as the project keys).
+pub fn small_keys(
+    params: &halo2_proofs::poly::kzg::commitment::ParamsKZG<halo2curves::bn256::Bn256>,
+    values: &[u64],
+) -> (
+    halo2_proofs::plonk::VerifyingKey<halo2curves::bn256::G1Affine>,
+    halo2_proofs::plonk::ProvingKey<halo2curves::bn256::G1Affine>,
+) {
+    let circuit = SmallCircuit {
+        values: values.to_vec(),
+    };
+    let vk = halo2_proofs::plonk::keygen_vk_custom(params, &circuit, true).expect("vk");
+    let pk = halo2_proofs::plonk::keygen_pk(params, vk.clone(), &circuit).expect("pk");
+    (vk, pk)
+}
+
+/// A [`SmallCircuit`] proof of `values` (public input `small_public(values)`), EVM transcript.
+pub fn small_prove(
+    params: &halo2_proofs::poly::kzg::commitment::ParamsKZG<halo2curves::bn256::Bn256>,
+    pk: &halo2_proofs::plonk::ProvingKey<halo2curves::bn256::G1Affine>,
+    values: &[u64],
+) -> Vec<u8> {
+    use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
+    use halo2_proofs::poly::kzg::multiopen::ProverSHPLONK;
+    use halo2_proofs::transcript::TranscriptWriterBuffer;
+    let mut t = zkmnist::prover::transcript::EvmTranscript::<Vec<u8>>::init(Vec::new());
+    halo2_proofs::plonk::create_proof::<
+        KZGCommitmentScheme<halo2curves::bn256::Bn256>,
+        ProverSHPLONK<'_, halo2curves::bn256::Bn256>,
+        _,
+        _,
+        _,
+        _,
+    >(
+        params,
+        pk,
+        &[SmallCircuit {
+            values: values.to_vec(),
+        }],
+        &[&[&[small_public(values)]]],
+        rand::rngs::OsRng,
+        &mut t,
+    )
+    .expect("proof");
+    t.finalize()
+}
+
+/// Whether the native verifier accepts a [`SmallCircuit`] proof for `public`, with every byte
+/// of the proof read.
+pub fn small_verify(
+    params: &halo2_proofs::poly::kzg::commitment::ParamsKZG<halo2curves::bn256::Bn256>,
+    vk: &halo2_proofs::plonk::VerifyingKey<halo2curves::bn256::G1Affine>,
+    public: Fr,
+    proof: &[u8],
+) -> bool {
+    use halo2_proofs::poly::commitment::ParamsProver;
+    use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
+    use halo2_proofs::poly::kzg::multiopen::VerifierSHPLONK;
+    use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+    use halo2_proofs::transcript::TranscriptReadBuffer;
+    let mut reader = proof;
+    let mut t = zkmnist::prover::transcript::EvmTranscript::<&mut &[u8]>::init(&mut reader);
+    halo2_proofs::plonk::verify_proof::<
+        KZGCommitmentScheme<halo2curves::bn256::Bn256>,
+        VerifierSHPLONK<'_, halo2curves::bn256::Bn256>,
+        _,
+        _,
+        _,
+    >(
+        params.verifier_params(),
+        vk,
+        SingleStrategy::new(params.verifier_params()),
+        &[&[&[public]]],
+        &mut t,
+    )
+    .is_ok()
+        && reader.is_empty()
+}
+
 #[derive(Clone, Debug)]
 pub struct SmallConfig {
     a: Column<Advice>,
