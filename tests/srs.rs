@@ -8,7 +8,7 @@ use common::small_public;
 use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2curves::bn256::{Bn256, Fr};
-use zkmnist::srs;
+use zkmnist::prover::srs;
 
 const PUBLISHED_B2: &str = "d6a8fb3a04feb600096c3b791f936a578c4e664d262e4aa24beed1b7a9a96aa5eb72864d628db247e9293384b74b36ffb52ca8d148d6e1b8b51e279fdf57b583";
 

@@ -22,7 +22,7 @@ const FORMAT: SerdeFormat = SerdeFormat::RawBytes;
 const ELEMENT: usize = 32;
 
 fn invalid(what: impl Into<String>) -> ProverError {
-    ProverError::Invalid(format!("pk.bin: {}", what.into()))
+    ProverError::Keys(format!("pk.bin: {}", what.into()))
 }
 
 fn be_u32(bytes: &[u8], at: usize) -> Result<usize, ProverError> {

@@ -91,14 +91,41 @@ impl Pinned {
     /// The pins built into this binary.
     pub fn embedded() -> Result<Self, ProverError> {
         let p: Pinned = serde_json::from_str(include_str!("../../circuits/pinned.json"))
-            .map_err(|e| ProverError::Invalid(format!("circuits/pinned.json: {e}")))?;
+            .map_err(|e| ProverError::Pin(format!("circuits/pinned.json: {e}")))?;
         if p.format != PINNED_FORMAT {
-            return Err(ProverError::Invalid(format!(
+            return Err(ProverError::Pin(format!(
                 "circuits/pinned.json has format {:?}",
                 p.format
             )));
         }
         Ok(p)
+    }
+
+    /// These pins with `manifest`'s key (and its parameters' digest) recorded for its setup: a
+    /// new model or `k` drops every other setup's pin (their keys are for the old circuit).
+    pub fn with_key(mut self, manifest: &KeysManifest, params_digest: String) -> Pinned {
+        if self.model != manifest.model || self.k != manifest.k {
+            self.keys.clear();
+        }
+        self.model = manifest.model.clone();
+        self.k = manifest.k;
+        self.keys.retain(|k| k.setup != manifest.setup);
+        self.keys.push(PinnedKey {
+            setup: manifest.setup.clone(),
+            vk_digest: manifest.vk_digest.clone(),
+            params_digest,
+        });
+        self
+    }
+
+    /// Empty pins (what `--pin` starts from when the built-in pins are unreadable).
+    pub fn empty() -> Pinned {
+        Pinned {
+            format: PINNED_FORMAT.into(),
+            model: String::new(),
+            k: 0,
+            keys: Vec::new(),
+        }
     }
 
     /// The pinned digest for a setup, if any.
@@ -116,13 +143,13 @@ impl Pinned {
         let digest = params_digest(params);
         match self.key_for(setup) {
             Some(k) if k.params_digest == digest => Ok(()),
-            Some(k) => Err(ProverError::Invalid(format!(
+            Some(k) => Err(ProverError::Pin(format!(
                 "the KZG parameters are not the pinned ones for setup {setup:?}: their verifier \
                  points (g[0], g2, s_g2) have digest {digest}, circuits/pinned.json pins {}; \
                  params.bin was replaced or comes from another setup, refusing to use it",
                 k.params_digest
             ))),
-            None => Err(ProverError::Invalid(format!(
+            None => Err(ProverError::Pin(format!(
                 "no parameters are pinned for setup {setup:?} in circuits/pinned.json"
             ))),
         }
@@ -132,11 +159,11 @@ impl Pinned {
     pub fn check(&self, setup: &str, digest: &str) -> Result<(), ProverError> {
         match self.digest_for(setup) {
             Some(d) if d == digest => Ok(()),
-            Some(d) => Err(ProverError::Invalid(format!(
+            Some(d) => Err(ProverError::Pin(format!(
                 "verifying key {digest} ({setup}) is not the pinned one ({d}): the circuit or model changed; \
                  rerun `zkmnist setup` (and `zkmnist setup --pin` if the change is intended)"
             ))),
-            None => Err(ProverError::Invalid(format!(
+            None => Err(ProverError::Pin(format!(
                 "no verifying key is pinned for setup {setup:?} in circuits/pinned.json"
             ))),
         }
@@ -225,7 +252,7 @@ pub fn write(
         .collect();
     let manifest = manifest_for(setup, params, vk, model, files);
     let json =
-        serde_json::to_string_pretty(&manifest).map_err(|e| ProverError::Invalid(e.to_string()))?;
+        serde_json::to_string_pretty(&manifest).map_err(|e| ProverError::Keys(e.to_string()))?;
     let gz = {
         use std::io::Write;
         let pk_bytes = &blobs[2].1;
@@ -299,7 +326,7 @@ impl KeySource for &Path {
         let path = self.join(name);
         std::fs::read(&path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound && name == "keys.json" {
-                ProverError::Invalid(format!(
+                ProverError::Keys(format!(
                     "no keys in {}: run `zkmnist setup` first",
                     self.display()
                 ))
@@ -328,7 +355,7 @@ impl KeySource for KeyBytes<'_> {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, b)| b.to_vec())
-            .ok_or_else(|| ProverError::Invalid(format!("{}: no {name}", self.origin)))
+            .ok_or_else(|| ProverError::Keys(format!("{}: no {name}", self.origin)))
     }
 }
 
@@ -337,18 +364,18 @@ fn manifest(src: &dyn KeySource, circuit: &ZkmnistCircuit) -> Result<KeysManifes
     let origin = src.origin();
     let bytes = src.read("keys.json")?;
     let m: KeysManifest = serde_json::from_slice(&bytes).map_err(|e| {
-        ProverError::Invalid(format!(
+        ProverError::Keys(format!(
             "{origin}/keys.json is not a zkmnist keys manifest: {e}"
         ))
     })?;
     if m.format != KEYS_FORMAT {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Keys(format!(
             "{origin}/keys.json has format {:?}, expected {KEYS_FORMAT:?}",
             m.format
         )));
     }
     if m.model != circuit.spec().content_hash {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Keys(format!(
             "keys in {origin} are for model {}, this build's model is {}: rerun `zkmnist setup`",
             m.model,
             circuit.spec().content_hash
@@ -363,9 +390,9 @@ fn checked(src: &dyn KeySource, m: &KeysManifest, name: &str) -> Result<Vec<u8>,
     let expected = m
         .files
         .get(name)
-        .ok_or_else(|| ProverError::Invalid(format!("keys.json lists no hash for {name}")))?;
+        .ok_or_else(|| ProverError::Keys(format!("keys.json lists no hash for {name}")))?;
     if &sha256_hex(&bytes) != expected {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Keys(format!(
             "{}/{name} is corrupted or was replaced (its SHA-256 differs from keys.json): rerun `zkmnist setup`",
             src.origin()
         )));
@@ -387,7 +414,7 @@ fn read_params(src: &dyn KeySource, m: &KeysManifest) -> Result<ParamsKZG<Bn256>
     let bytes = checked(src, m, "params.bin")?;
     let params = super::read_params_bytes(&bytes, &format!("{}/params.bin", src.origin()))?;
     if params.k() != m.k {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Params(format!(
             "{}/params.bin holds parameters for 2^{} rows, keys.json says 2^{}",
             src.origin(),
             params.k(),
@@ -396,7 +423,7 @@ fn read_params(src: &dyn KeySource, m: &KeysManifest) -> Result<ParamsKZG<Bn256>
     }
     Pinned::embedded()?
         .check_params(&m.setup, &params)
-        .map_err(|e| ProverError::Invalid(format!("{}/params.bin: {e}", src.origin())))?;
+        .map_err(|e| ProverError::Pin(format!("{}/params.bin: {e}", src.origin())))?;
     Ok(params)
 }
 
@@ -408,7 +435,7 @@ fn check_digest(
     m: &KeysManifest,
 ) -> Result<(), ProverError> {
     if vk_digest(vk) != m.vk_digest {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Keys(format!(
             "{name} does not match the digest in keys.json"
         )));
     }
@@ -467,6 +494,23 @@ pub fn load_prover_from(
         params,
         pk,
         manifest,
+    })
+}
+
+/// Adds the proving key to loaded verifier keys: `pk.bin` is checked against the manifest the
+/// verifier keys were loaded with and expanded against their verifying key (the parameters and
+/// the verifying key are not read again).
+pub fn add_prover(
+    verifier: &VerifierKeys,
+    src: &dyn KeySource,
+    circuit: &ZkmnistCircuit,
+) -> Result<ProverKeys, ProverError> {
+    let bytes = checked(src, &verifier.manifest, "pk.bin")?;
+    let pk = super::compact::expand(&bytes, &verifier.vk, circuit)?;
+    Ok(ProverKeys {
+        params: verifier.params.clone(),
+        pk,
+        manifest: verifier.manifest.clone(),
     })
 }
 

@@ -7,11 +7,11 @@
 
 pub mod compact;
 pub mod keys;
+pub mod srs;
 pub mod transcript;
 
 use crate::circuit::{PUBLIC_INPUTS, Witness, ZkmnistCircuit};
 use crate::field::to_hex;
-use crate::proof_file::{OpeningFile, ParsedProof, ProofFile};
 use halo2_proofs::plonk::{
     Error as PlonkError, ProvingKey, VerifyingKey, create_proof, keygen_pk, keygen_vk_custom,
     verify_proof,
@@ -47,9 +47,25 @@ pub enum ProverError {
         /// Underlying error.
         source: std::io::Error,
     },
-    /// Parameters, keys or a proof do not fit.
+    /// A key file or `keys.json` is missing, malformed, for another model, or corrupted.
     #[error("{0}")]
-    Invalid(String),
+    Keys(String),
+    /// A verifying key or KZG parameters are not the ones pinned in `circuits/pinned.json`
+    /// (or the pins themselves are unreadable): the trust root refuses them.
+    #[error("{0}")]
+    Pin(String),
+    /// KZG parameters or a ceremony file are malformed, degenerate or of the wrong size.
+    #[error("{0}")]
+    Params(String),
+    /// The model cannot be evaluated or proven (an image it cannot read, say).
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+    /// The operating system gave no randomness.
+    #[error("{0}")]
+    Randomness(String),
+    /// The proof names another verifying key or setup than the loaded one.
+    #[error("{0}")]
+    WrongKey(String),
     /// The proof does not verify.
     #[error("the proof is invalid: {0}")]
     Rejected(String),
@@ -74,12 +90,12 @@ pub fn params_len(k: u32) -> u64 {
 fn check_params_header(header: [u8; 4], len: u64, what: &str) -> Result<u32, ProverError> {
     let k = u32::from_le_bytes(header);
     if k == 0 || k > MAX_K {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Params(format!(
             "{what} is not a KZG parameter file: its header says 2^{k} rows (1..={MAX_K} allowed)"
         )));
     }
     if len != params_len(k) {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Params(format!(
             "{what} is truncated or padded: parameters for 2^{k} rows are {} bytes, it has {len}",
             params_len(k)
         )));
@@ -92,7 +108,7 @@ pub fn read_params_bytes(bytes: &[u8], what: &str) -> Result<ParamsKZG<Bn256>, P
     let header: [u8; 4] = bytes
         .get(..4)
         .and_then(|h| h.try_into().ok())
-        .ok_or_else(|| ProverError::Invalid(format!("{what} is empty or truncated")))?;
+        .ok_or_else(|| ProverError::Params(format!("{what} is empty or truncated")))?;
     check_params_header(header, bytes.len() as u64, what)?;
     ParamsKZG::<Bn256>::read(&mut &bytes[..]).map_err(|source| ProverError::Io {
         path: what.to_string(),
@@ -115,7 +131,7 @@ pub fn load_params(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>, ProverError>
     let mut file = std::io::BufReader::new((&header[..]).chain(file));
     let mut params = ParamsKZG::<Bn256>::read(&mut file).map_err(io)?;
     if params.k() < k {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Params(format!(
             "{} holds parameters for 2^{} rows; the circuit needs 2^{k}",
             path.display(),
             params.k()
@@ -153,15 +169,27 @@ pub fn prove(
     witness: Witness,
 ) -> Result<Vec<u8>, ProverError> {
     let publics = witness.public_inputs();
+    prove_for(params, pk, circuit, witness, &publics)
+}
+
+/// [`prove`] for public inputs the caller already computed from `witness` (the commitment is a
+/// Poseidon hash of the whole image: computed once per proof).
+pub fn prove_for(
+    params: &ParamsKZG<Bn256>,
+    pk: &ProvingKey<G1Affine>,
+    circuit: &ZkmnistCircuit,
+    witness: Witness,
+    publics: &[Fr; PUBLIC_INPUTS],
+) -> Result<Vec<u8>, ProverError> {
     let circuit = circuit.with_witness(witness);
     let mut transcript = EvmTranscript::<Vec<u8>>::init(Vec::new());
     let rng = ChaCha20Rng::from_rng(rand::rngs::OsRng)
-        .map_err(|e| ProverError::Invalid(format!("no randomness: {e}")))?;
+        .map_err(|e| ProverError::Randomness(format!("no randomness: {e}")))?;
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
         params,
         pk,
         &[circuit],
-        &[&[&publics]],
+        &[&[publics]],
         rng,
         &mut transcript,
     )?;
@@ -215,48 +243,8 @@ pub fn image_witness(
     Ok(Witness {
         pixels,
         salt: crate::commitment::random_salt()
-            .map_err(|e| ProverError::Invalid(format!("no randomness for the salt: {e}")))?,
+            .map_err(|e| ProverError::Randomness(format!("no randomness for the salt: {e}")))?,
         context,
-        trace: crate::model::forward(circuit.spec(), &pixels)
-            .map_err(|e| ProverError::Invalid(e.to_string()))?,
+        trace: crate::model::forward(circuit.spec(), &pixels)?,
     })
-}
-
-/// Proves a witness with loaded keys, checks the proof before handing it out, and returns
-/// the proof file and the opening file (the salt and pixels, for the prover only).
-/// `on_stage` hears "commitment", "proving" and "checking" as each starts.
-pub fn prove_files(
-    keys: &keys::ProverKeys,
-    circuit: &ZkmnistCircuit,
-    witness: Witness,
-    on_stage: &mut dyn FnMut(&str),
-) -> Result<(ProofFile, OpeningFile), ProverError> {
-    on_stage("commitment");
-    let publics = witness.public_inputs();
-    let digit = witness.trace.digit as u8;
-    let opening = OpeningFile::new(&witness.pixels, witness.salt);
-    on_stage("proving");
-    let proof = prove(&keys.params, &keys.pk, circuit, witness)?;
-    on_stage("checking");
-    verify(&keys.params, keys.pk.get_vk(), &publics, &proof)?;
-    let file = ProofFile::new(
-        keys.manifest.vk_digest.clone(),
-        keys.manifest.setup.clone(),
-        &publics,
-        digit,
-        &proof,
-    );
-    Ok((file, opening))
-}
-
-/// Verifies a parsed proof file against loaded verifier keys: the file must name these keys
-/// (digest and setup), and the proof must verify for its public inputs.
-pub fn verify_parsed(keys: &keys::VerifierKeys, parsed: &ParsedProof) -> Result<(), ProverError> {
-    if parsed.vk_digest != keys.manifest.vk_digest || parsed.setup != keys.manifest.setup {
-        return Err(ProverError::Invalid(format!(
-            "the proof is for verifying key {} ({}), the pinned key is {} ({})",
-            parsed.vk_digest, parsed.setup, keys.manifest.vk_digest, keys.manifest.setup
-        )));
-    }
-    verify(&keys.params, &keys.vk, &parsed.public_inputs, &parsed.proof)
 }

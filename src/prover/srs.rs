@@ -29,7 +29,7 @@ pub fn setup_label(ptau_bytes: &[u8]) -> String {
 }
 
 fn bad(reason: impl Into<String>) -> ProverError {
-    ProverError::Invalid(format!("not a usable .ptau file: {}", reason.into()))
+    ProverError::Params(format!("not a usable .ptau file: {}", reason.into()))
 }
 
 /// Random access to a `.ptau` file's bytes: only the header, the section table and the points
@@ -166,7 +166,7 @@ pub fn import(ptau: &[u8], k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
 
 fn import_from(src: &dyn Source, k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
     if !(MIN_K..=crate::prover::MAX_K).contains(&k) {
-        return Err(ProverError::Invalid(format!(
+        return Err(ProverError::Params(format!(
             "k = {k} is out of range: KZG parameters are imported for 2^{MIN_K} to 2^{} rows",
             crate::prover::MAX_K
         )));
@@ -299,7 +299,7 @@ pub fn import_file(path: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, String), Pr
         path: path.display().to_string(),
     };
     let params = import_from(&src, k)
-        .map_err(|e| ProverError::Invalid(format!("{}: {e}", path.display())))?;
+        .map_err(|e| ProverError::Params(format!("{}: {e}", path.display())))?;
     let mut state = blake2b_simd::State::new();
     let mut f = std::fs::File::open(path).map_err(io)?;
     let mut buf = vec![0u8; 1 << 20];
@@ -311,4 +311,74 @@ pub fn import_file(path: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, String), Pr
         state.update(&buf[..got]);
     }
     Ok((params, format!("ptau:{}", state.finalize().to_hex())))
+}
+
+/// Format tag of the record `zkmnist srs import` writes beside imported parameters.
+pub const RECORD_FORMAT: &str = "zkmnist-srs/1";
+
+/// `PARAMS.json`, written beside imported parameters: where they came from, and their hash so
+/// a replaced parameter file is noticed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Record {
+    /// [`RECORD_FORMAT`].
+    pub format: String,
+    /// The setup label (`ptau:<blake2b of the ceremony file>`).
+    pub setup: String,
+    /// log2 of the rows the parameters support.
+    pub k: u32,
+    /// SHA-256 of the parameter file.
+    pub sha256: String,
+}
+
+impl Record {
+    /// The record of a parameter file's bytes.
+    pub fn of(params_bytes: &[u8], setup: &str, k: u32) -> Self {
+        use sha2::Digest;
+        Record {
+            format: RECORD_FORMAT.into(),
+            setup: setup.into(),
+            k,
+            sha256: hex::encode(sha2::Sha256::digest(params_bytes)),
+        }
+    }
+
+    /// The record's path for a parameter file: `PARAMS.json`.
+    pub fn path_for(params: &Path) -> std::path::PathBuf {
+        let mut s = params.as_os_str().to_owned();
+        s.push(".json");
+        std::path::PathBuf::from(s)
+    }
+}
+
+/// Loads parameters `zkmnist srs import` wrote, with their setup label, after checking the file
+/// is the one the record describes; shrinks them to `2^k` rows.
+pub fn load_imported(path: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, String), ProverError> {
+    use sha2::Digest;
+    let side = Record::path_for(path);
+    let text = crate::files::read_text_capped(&side, 64 * 1024, "zkmnist srs record")
+        .map_err(|e| ProverError::Params(e.to_string()))?;
+    let record: Record = serde_json::from_str(&text).map_err(|e| {
+        ProverError::Params(format!(
+            "{}: not a zkmnist srs record ({e}); make parameters with `zkmnist srs import`",
+            side.display()
+        ))
+    })?;
+    if record.format != RECORD_FORMAT {
+        return Err(ProverError::Params(format!(
+            "{}: format {:?}, expected {RECORD_FORMAT:?}",
+            side.display(),
+            record.format
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|source| ProverError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    if hex::encode(sha2::Sha256::digest(&bytes)) != record.sha256 {
+        return Err(ProverError::Params(format!(
+            "{} is not the file `zkmnist srs import` wrote (SHA-256 differs)",
+            path.display()
+        )));
+    }
+    Ok((super::load_params(path, k)?, record.setup))
 }
