@@ -5,7 +5,8 @@
 //! quantization) -> [`model`] (the integer spec and its exact reference) -> [`preprocess`]
 //! (any picture to an MNIST-style 28x28 image) -> [`commitment`] (Poseidon image commitment)
 //! -> [`circuit`] (chips and layers) -> [`prover`] (setup, keys, prove, verify) ->
-//! [`proof_file`] (the files users exchange); [`files`] writes every file atomically.
+//! [`proof_file`] (the files users exchange) -> [`statement`] (the one API the CLI, the wasm
+//! bindings, the server and the npm package call); [`files`] writes every file atomically.
 #![deny(missing_docs)]
 
 pub mod circuit;
@@ -20,7 +21,7 @@ pub mod proof_file;
 pub mod prover;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod serve;
-pub mod srs;
+pub mod statement;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -12,9 +12,9 @@
 //! and the page always write it, and a reader that finds it checks it agrees with the rest.
 
 use crate::circuit::PUBLIC_INPUTS;
-use crate::commitment;
 use crate::field::{from_hex, to_hex};
 use crate::model::spec::IMAGE_PIXELS;
+use crate::statement::PublicInputs;
 use halo2curves::bn256::Fr;
 use halo2curves::ff::Field;
 use serde::{Deserialize, Serialize};
@@ -102,10 +102,8 @@ pub struct ProofFile {
 /// A proof file whose fields are all well-formed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParsedProof {
-    /// `[image_commitment, digit, context]`.
-    pub public_inputs: [Fr; PUBLIC_INPUTS],
-    /// The digit.
-    pub digit: u8,
+    /// What the proof states.
+    pub inputs: PublicInputs,
     /// The proof bytes.
     pub proof: Vec<u8>,
     /// The setup label.
@@ -200,21 +198,16 @@ fn parse_bytes(field: &'static str, s: &str) -> Result<Vec<u8>, FileError> {
 
 impl ProofFile {
     /// Builds the file for a proof.
-    pub fn new(
-        vk_digest: String,
-        setup: String,
-        public_inputs: &[Fr; PUBLIC_INPUTS],
-        digit: u8,
-        proof: &[u8],
-    ) -> Self {
+    pub fn new(vk_digest: String, setup: String, inputs: &PublicInputs, proof: &[u8]) -> Self {
+        let fields = inputs.fields();
         ProofFile {
             format: PROOF_FORMAT.into(),
             vk_digest,
             setup,
-            digit,
-            public_inputs: public_inputs.iter().map(to_hex).collect(),
+            digit: inputs.digit,
+            public_inputs: fields.iter().map(to_hex).collect(),
             proof: format!("0x{}", hex::encode(proof)),
-            calldata: Some(format!("0x{}", hex::encode(calldata(public_inputs, proof)))),
+            calldata: Some(format!("0x{}", hex::encode(calldata(&fields, proof)))),
         }
     }
 
@@ -226,10 +219,12 @@ impl ProofFile {
             reason: e.to_string(),
         })?;
         // Check the version first, so a future format gets a version error, not a shape error.
-        let found = value
-            .get("format")
-            .and_then(|f| f.as_str())
-            .unwrap_or_default();
+        let Some(found) = value.get("format").and_then(|f| f.as_str()) else {
+            return Err(FileError::Json {
+                what: "proof",
+                reason: "it has no \"format\" field (a zkmnist proof file says \"format\": \"zkmnist-proof/1\")".into(),
+            });
+        };
         if found != PROOF_FORMAT {
             return Err(FileError::Format {
                 what: "proof",
@@ -251,12 +246,14 @@ impl ProofFile {
         for (slot, s) in public_inputs.iter_mut().zip(&file.public_inputs) {
             *slot = from_hex(s).map_err(field_err("public_inputs"))?;
         }
-        if file.digit > 9 || public_inputs[1] != Fr::from(u64::from(file.digit)) {
-            return Err(field_err("digit")(format!(
-                "{} does not match public_inputs[1] = {}",
-                file.digit, file.public_inputs[1]
-            )));
-        }
+        let inputs = PublicInputs::from_fields(&public_inputs)
+            .filter(|i| i.digit == file.digit)
+            .ok_or_else(|| {
+                field_err("digit")(format!(
+                    "{} does not match public_inputs[1] = {}",
+                    file.digit, file.public_inputs[1]
+                ))
+            })?;
         let proof = parse_bytes("proof", &file.proof)?;
         if proof.is_empty() {
             return Err(field_err("proof")("is empty".into()));
@@ -270,8 +267,7 @@ impl ProofFile {
             ));
         }
         Ok(ParsedProof {
-            public_inputs,
-            digit: file.digit,
+            inputs,
             proof,
             setup: file.setup,
             vk_digest: file.vk_digest,
@@ -304,11 +300,11 @@ pub struct OpeningFile {
 }
 
 impl OpeningFile {
-    /// Builds the opening of `pixels` with `salt`.
-    pub fn new(pixels: &[u8; IMAGE_PIXELS], salt: Fr) -> Self {
+    /// Builds the opening of `pixels` with `salt`, whose commitment the caller computed.
+    pub fn new(pixels: &[u8; IMAGE_PIXELS], salt: Fr, image_commitment: Fr) -> Self {
         OpeningFile {
             format: OPENING_FORMAT.into(),
-            image_commitment: to_hex(&commitment::commit(pixels, salt)),
+            image_commitment: to_hex(&image_commitment),
             salt: to_hex(&salt),
             pixels: format!("0x{}", hex::encode(pixels)),
         }

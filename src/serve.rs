@@ -26,9 +26,9 @@
 //! The server keeps no state between requests: any number of copies can run behind a load
 //! balancer (README, "Serving").
 
-use crate::proof_file::{MAX_FILE_BYTES, ProofFile};
+use crate::proof_file::MAX_FILE_BYTES;
 use crate::prover::keys::VerifierKeys;
-use crate::prover::{self, ProverError};
+use crate::statement::{self, Verdict, VerdictKind};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -72,11 +72,15 @@ pub struct Site {
     pub verifier: VerifierKeys,
 }
 
-fn json(status: StatusCode, value: serde_json::Value) -> Response {
+fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    let body = serde_json::to_string(value).unwrap_or_else(|e| {
+        serde_json::json!({"valid": false, "error": format!("cannot encode the answer: {e}")})
+            .to_string()
+    });
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
-        value.to_string() + "\n",
+        body + "\n",
     )
         .into_response()
 }
@@ -84,7 +88,7 @@ fn json(status: StatusCode, value: serde_json::Value) -> Response {
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     json(
         status,
-        serde_json::json!({ "valid": false, "error": message.into() }),
+        &serde_json::json!({ "valid": false, "error": message.into() }),
     )
 }
 
@@ -134,45 +138,16 @@ pub fn file_for(root: &Path, keys_dir: &Path, url_path: &str) -> Option<PathBuf>
 }
 
 impl Site {
-    /// `POST /api/verify`: the body is a proof file; the answer is a JSON verdict.
-    pub fn verify(&self, body: &[u8]) -> (u16, serde_json::Value) {
-        let Ok(text) = std::str::from_utf8(body) else {
-            return (
-                400,
-                serde_json::json!({"valid": false, "error": "the body is not UTF-8 text"}),
-            );
+    /// `POST /api/verify`: the body is a proof file; the answer is its [`Verdict`] (400 when
+    /// the body is not a proof file, 500 when the verifier itself fails).
+    pub fn verify(&self, body: &[u8]) -> (u16, Verdict) {
+        let verdict = statement::verdict(&self.verifier, body);
+        let status = match verdict.kind {
+            VerdictKind::Valid | VerdictKind::Invalid => 200,
+            VerdictKind::Malformed => 400,
+            VerdictKind::Failed => 500,
         };
-        let parsed = match ProofFile::parse(text) {
-            Ok(p) => p,
-            Err(e) => {
-                return (
-                    400,
-                    serde_json::json!({"valid": false, "error": format!("proof file: {e}")}),
-                );
-            }
-        };
-        let common = |valid: bool| {
-            serde_json::json!({
-                "valid": valid,
-                "digit": parsed.digit,
-                "image_commitment": crate::field::to_hex(&parsed.public_inputs[0]),
-                "context": crate::field::to_hex(&parsed.public_inputs[2]),
-                "vk_digest": parsed.vk_digest,
-                "setup": parsed.setup,
-            })
-        };
-        match prover::verify_parsed(&self.verifier, &parsed) {
-            Ok(()) => (200, common(true)),
-            Err(e @ (ProverError::Rejected(_) | ProverError::Invalid(_))) => {
-                let mut v = common(false);
-                v["error"] = e.to_string().into();
-                (200, v)
-            }
-            Err(e) => (
-                500,
-                serde_json::json!({"valid": false, "error": e.to_string()}),
-            ),
-        }
+        (status, verdict)
     }
 }
 
@@ -242,7 +217,7 @@ fn router(app: Arc<App>) -> Router {
     Router::new()
         .route(
             "/healthz",
-            get(|| async { json(StatusCode::OK, serde_json::json!({"ok": true})) }),
+            get(|| async { json(StatusCode::OK, &serde_json::json!({"ok": true})) }),
         )
         .route("/api/verify", any(verify))
         .fallback(static_file)
@@ -367,7 +342,7 @@ async fn verify(State(app): State<Arc<App>>, req: Request) -> Response {
     match verdict {
         Ok((status, v)) => json(
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            v,
+            &v,
         ),
         Err(e) => error(
             StatusCode::INTERNAL_SERVER_ERROR,

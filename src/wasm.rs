@@ -5,8 +5,8 @@ use crate::circuit::ZkmnistCircuit;
 use crate::evm::{self, Artifacts};
 use crate::field::{from_hex, to_hex};
 use crate::model::{self, ModelSpec};
-use crate::proof_file::ProofFile;
-use crate::prover::{self, keys};
+use crate::prover::keys;
+use crate::statement;
 use serde::Serialize;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -57,6 +57,12 @@ pub fn model_info() -> Result<JsValue, JsError> {
     })
 }
 
+/// The largest proof or opening file the module reads, in bytes.
+#[wasm_bindgen(js_name = maxFileBytes)]
+pub fn max_file_bytes() -> usize {
+    crate::proof_file::MAX_FILE_BYTES
+}
+
 /// An RGBA canvas to the 28x28 MNIST-style image, exactly as the CLI preprocesses pictures.
 #[wasm_bindgen(js_name = preprocessRgba)]
 pub fn preprocess_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>, JsError> {
@@ -65,7 +71,8 @@ pub fn preprocess_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>, 
         .to_vec())
 }
 
-/// The integer model's digit and logits for a 28x28 image (what the circuit will prove).
+/// The integer model's digit and logits for a 28x28 image (what the circuit will prove), and
+/// each digit's confidence (softmax of the logits at their real scale; display only).
 #[wasm_bindgen]
 pub fn classify(pixels: &[u8]) -> Result<JsValue, JsError> {
     let spec = ModelSpec::embedded().map_err(js)?;
@@ -74,10 +81,12 @@ pub fn classify(pixels: &[u8]) -> Result<JsValue, JsError> {
     struct Scores<'a> {
         digit: usize,
         logits: &'a [i64],
+        confidences: Vec<f64>,
     }
     to_js(&Scores {
         digit: trace.digit,
         logits: trace.logits(),
+        confidences: trace.confidences(&spec),
     })
 }
 
@@ -96,6 +105,7 @@ struct Proved {
 /// against the digests pinned in this build.
 #[wasm_bindgen]
 pub struct Keys {
+    origin: String,
     circuit: ZkmnistCircuit,
     verifier: keys::VerifierKeys,
     prover: Option<keys::ProverKeys>,
@@ -103,7 +113,7 @@ pub struct Keys {
 
 #[wasm_bindgen]
 impl Keys {
-    /// Loads keys; `pk` may be empty (verification only).
+    /// Loads keys; `pk` may be empty (verification only; [`Keys::add_proving_key`] adds it).
     #[wasm_bindgen(constructor)]
     pub fn new(
         origin: &str,
@@ -113,29 +123,39 @@ impl Keys {
         pk: &[u8],
     ) -> Result<Keys, JsError> {
         let circuit = circuit()?;
-        let mut files = vec![
+        let files = [
             ("keys.json", keys_json),
             ("params.bin", params),
             ("vk.bin", vk),
         ];
-        if !pk.is_empty() {
-            files.push(("pk.bin", pk));
-        }
         let src = keys::KeyBytes {
             origin,
             files: &files,
         };
         let verifier = keys::load_verifier_from(&src, &circuit).map_err(js)?;
-        let prover = if pk.is_empty() {
-            None
-        } else {
-            Some(keys::load_prover_from(&src, &circuit).map_err(js)?)
-        };
-        Ok(Keys {
+        let mut keys = Keys {
+            origin: origin.to_string(),
             circuit,
             verifier,
-            prover,
-        })
+            prover: None,
+        };
+        if !pk.is_empty() {
+            keys.add_proving_key(pk)?;
+        }
+        Ok(keys)
+    }
+
+    /// Adds the proving key (`pk.bin`) to verifier keys, checked against the same `keys.json`;
+    /// the parameters and verifying key already loaded are reused, not parsed again.
+    #[wasm_bindgen(js_name = addProvingKey)]
+    pub fn add_proving_key(&mut self, pk: &[u8]) -> Result<(), JsError> {
+        let files = [("pk.bin", pk)];
+        let src = keys::KeyBytes {
+            origin: &self.origin,
+            files: &files,
+        };
+        self.prover = Some(keys::add_prover(&self.verifier, &src, &self.circuit).map_err(js)?);
+        Ok(())
     }
 
     /// `dev-insecure` or `ptau:<blake2b>`.
@@ -148,6 +168,18 @@ impl Keys {
     #[wasm_bindgen(getter, js_name = vkDigest)]
     pub fn vk_digest(&self) -> String {
         self.verifier.manifest.vk_digest.clone()
+    }
+
+    /// Whether the keys come from the INSECURE dev setup (anyone can forge proofs with them).
+    #[wasm_bindgen(getter)]
+    pub fn insecure(&self) -> bool {
+        self.verifier.manifest.setup == crate::prover::DEV_SETUP
+    }
+
+    /// Whether a proving key is loaded.
+    #[wasm_bindgen(getter, js_name = canProve)]
+    pub fn can_prove(&self) -> bool {
+        self.prover.is_some()
     }
 
     /// Proves that `pixels` (784 bytes) is the model's digit, bound to `context` (0x-hex);
@@ -167,66 +199,61 @@ impl Keys {
             // A throwing callback must not abort the proof.
             let _ = on_stage.call1(&JsValue::NULL, &JsValue::from_str(name));
         };
-        stage("witness");
-        let witness =
-            prover::image_witness(&self.circuit, pixels_of(pixels)?, context).map_err(js)?;
-        let publics = witness.public_inputs();
-        let (file, opening) =
-            prover::prove_files(keys, &self.circuit, witness, &mut stage).map_err(js)?;
+        let proved =
+            statement::prove_image(keys, &self.circuit, pixels_of(pixels)?, context, &mut stage)
+                .map_err(js)?;
         to_js(&Proved {
-            proof_bytes: (file.proof.len() - 2) / 2,
-            digit: file.digit,
-            image_commitment: to_hex(&publics[0]),
-            proof_json: serde_json::to_string_pretty(&file).map_err(js)? + "\n",
-            opening_json: serde_json::to_string_pretty(&opening).map_err(js)? + "\n",
+            proof_bytes: proved.proof_bytes,
+            digit: proved.inputs.digit,
+            image_commitment: to_hex(&proved.inputs.image_commitment),
+            proof_json: proved.proof_json(),
+            opening_json: proved.opening_json(),
         })
     }
 
-    /// Verifies a proof file's text; throws with the reason when it is malformed or invalid.
+    /// The verdict on a proof file's text, the same object `POST /api/verify` and
+    /// `zkmnist verify --json` give: `{valid, digit, image_commitment, context, vk_digest,
+    /// setup}`, with `error` when it is not valid. Never throws for a bad proof.
     pub fn verify(&self, proof_json: &str) -> Result<JsValue, JsError> {
-        let parsed = ProofFile::parse(proof_json).map_err(|e| js(format!("proof file: {e}")))?;
-        prover::verify_parsed(&self.verifier, &parsed).map_err(js)?;
-        to_js(&Verified::of(&parsed))
+        to_js(&statement::verdict(&self.verifier, proof_json.as_bytes()))
     }
 }
 
-/// What a valid proof states.
-#[derive(Serialize)]
-struct Verified {
-    valid: bool,
-    digit: u8,
-    image_commitment: String,
-    context: String,
-    vk_digest: String,
-    setup: String,
-}
-
-impl Verified {
-    fn of(p: &crate::proof_file::ParsedProof) -> Self {
-        Verified {
-            valid: true,
-            digit: p.digit,
-            image_commitment: to_hex(&p.public_inputs[0]),
-            context: to_hex(&p.public_inputs[2]),
-            vk_digest: p.vk_digest.clone(),
-            setup: p.setup.clone(),
-        }
+/// What a proof file claims, read without verifying it: `{format, digit, image_commitment,
+/// context, vk_digest, setup, proof_bytes}`. Throws with the reason when the file is malformed.
+#[wasm_bindgen]
+pub fn inspect(proof_json: &str) -> Result<JsValue, JsError> {
+    let p = statement::inspect(proof_json.as_bytes()).map_err(js)?;
+    #[derive(Serialize)]
+    struct Inspected {
+        format: &'static str,
+        digit: u8,
+        image_commitment: String,
+        context: String,
+        vk_digest: String,
+        setup: String,
+        proof_bytes: usize,
     }
+    to_js(&Inspected {
+        format: crate::proof_file::PROOF_FORMAT,
+        digit: p.inputs.digit,
+        image_commitment: to_hex(&p.inputs.image_commitment),
+        context: to_hex(&p.inputs.context),
+        vk_digest: p.vk_digest,
+        setup: p.setup,
+        proof_bytes: p.proof.len(),
+    })
 }
 
 /// Verifies a proof file by deploying the committed verifier bytecode in an embedded EVM and
-/// calling it; returns the verdict and gas. Throws on a malformed file or a key mismatch.
+/// calling it; returns the verdict and gas. Throws on a malformed file or a key mismatch (the
+/// proof must name the pinned key the contracts were generated from).
 #[wasm_bindgen(js_name = verifyEvm)]
 pub fn verify_evm(proof_json: &str) -> Result<JsValue, JsError> {
-    let parsed = ProofFile::parse(proof_json).map_err(|e| js(format!("proof file: {e}")))?;
+    let parsed = statement::inspect(proof_json.as_bytes()).map_err(js)?;
     let art = Artifacts::embedded().map_err(js)?;
-    if parsed.vk_digest != art.vk_digest {
-        return Err(js(format!(
-            "the proof is for verifying key {}, the verifier contract was generated from {}",
-            parsed.vk_digest, art.vk_digest
-        )));
-    }
-    let v = evm::verify_with_artifacts(&art, &parsed.public_inputs, &parsed.proof).map_err(js)?;
+    let pinned = keys::Pinned::embedded().map_err(js)?;
+    let v = statement::verify_evm(&art, &parsed, Some(&pinned)).map_err(js)?;
     #[derive(Serialize)]
     struct EvmVerdict {
         valid: bool,
@@ -246,10 +273,10 @@ pub fn verify_evm(proof_json: &str) -> Result<JsValue, JsError> {
 /// proof file, for `eth_call` against a deployed wrapper.
 #[wasm_bindgen(js_name = wrapperCalldata)]
 pub fn wrapper_calldata(proof_json: &str) -> Result<String, JsError> {
-    let parsed = ProofFile::parse(proof_json).map_err(|e| js(format!("proof file: {e}")))?;
+    let parsed = statement::inspect(proof_json.as_bytes()).map_err(js)?;
     Ok(format!(
         "0x{}",
-        hex::encode(evm::wrapper_call(&parsed.public_inputs, &parsed.proof))
+        hex::encode(evm::wrapper_call(&parsed.inputs.fields(), &parsed.proof))
     ))
 }
 

@@ -92,13 +92,16 @@ fn mutated(valid: Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
 /// A well-formed proof file (its proof bytes are not a valid proof: parsing is what is tested).
 fn valid_proof() -> String {
     use halo2curves::bn256::Fr;
-    let publics = [Fr::from(12345u64), Fr::from(7u64), Fr::from(99u64)];
+    let inputs = zkmnist::statement::PublicInputs {
+        image_commitment: Fr::from(12345u64),
+        digit: 7,
+        context: Fr::from(99u64),
+    };
     let proof: Vec<u8> = (0..2976u32).map(|i| (i * 31 % 251) as u8).collect();
     let file = ProofFile::new(
         format!("0x{}", "ab".repeat(32)),
         prover::DEV_SETUP.into(),
-        &publics,
-        7,
+        &inputs,
         &proof,
     );
     serde_json::to_string_pretty(&file).unwrap()
@@ -141,7 +144,11 @@ proptest! {
     #[test]
     fn opening_files_never_panic(bytes in prop_oneof![
         prop::collection::vec(any::<u8>(), 0..4096),
-        mutated(serde_json::to_vec(&OpeningFile::new(&[7u8; 784], 5u64.into())).unwrap()),
+        mutated(serde_json::to_vec(&OpeningFile::new(
+            &[7u8; 784],
+            5u64.into(),
+            zkmnist::commitment::commit(&[7u8; 784], 5u64.into()),
+        )).unwrap()),
     ]) {
         let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let text = String::from_utf8_lossy(&bytes);
@@ -278,7 +285,7 @@ proptest! {
         k in 0u32..40,
     ) {
         let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        let (r, peak) = peak_growth(|| zkmnist::srs::import(&bytes, k));
+        let (r, peak) = peak_growth(|| zkmnist::prover::srs::import(&bytes, k));
         if let Err(e) = r {
             let msg = e.to_string();
             prop_assert!(msg.contains(".ptau") || msg.contains("k = "), "{msg}");

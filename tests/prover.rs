@@ -219,3 +219,107 @@ fn the_compact_proving_key_rebuilds_halo2s_key_and_rejects_malformed_files() {
         err(&out_of_field)
     );
 }
+
+/// The statement API the front ends share: a proof made by `prove_image` gives a valid verdict
+/// whose JSON has the fields in the documented order; a tampered proof, another key and a file
+/// that is not a proof each give the verdict kind the server maps to its status; errors are
+/// typed (wrong key, rejected, keys).
+#[test]
+fn the_statement_api_gives_one_verdict_per_case() {
+    use zkmnist::statement::{self, PublicInputs, VerdictKind};
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    keys::write(
+        dir.path(),
+        DEV_SETUP,
+        &f.params,
+        &f.vk,
+        &f.pk,
+        &f.circuit.spec().content_hash,
+    )
+    .unwrap();
+    let verifier = keys::load_verifier(dir.path(), &f.circuit).unwrap();
+    let prover_keys = keys::load_prover(dir.path(), &f.circuit).unwrap();
+    let pixels = common::npm_digits(Split::Holdout).images[3];
+    let mut stages = Vec::new();
+    let proved = statement::prove_image(&prover_keys, &f.circuit, pixels, Fr::from(5), &mut |s| {
+        stages.push(s.to_string())
+    })
+    .unwrap();
+    assert_eq!(stages, ["witness", "commitment", "proving", "checking"]);
+    assert_eq!(proved.inputs.context, Fr::from(5));
+    assert_eq!(
+        PublicInputs::from_fields(&proved.inputs.fields()),
+        Some(proved.inputs)
+    );
+    let text = proved.proof_json();
+    let valid = statement::verdict(&verifier, text.as_bytes());
+    assert_eq!(valid.kind, VerdictKind::Valid);
+    let json = valid.to_json();
+    let keys_in_order: Vec<&str> = [
+        "valid",
+        "digit",
+        "image_commitment",
+        "context",
+        "vk_digest",
+        "setup",
+    ]
+    .into_iter()
+    .filter(|k| json.contains(&format!("\"{k}\"")))
+    .collect();
+    assert_eq!(keys_in_order.len(), 6, "{json}");
+    assert!(json.starts_with("{\"valid\":true,\"digit\":"), "{json}");
+    assert!(!json.contains("error"), "{json}");
+    // The opening opens it, and the model agrees.
+    let opened = statement::open(
+        f.circuit.spec(),
+        &statement::inspect(text.as_bytes()).unwrap(),
+        proved.opening_json().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(opened.image_commitment, proved.inputs.image_commitment);
+
+    // A flipped proof byte: a well-formed file, not valid, with the reason.
+    let mut file = proved.file.clone();
+    let at = 2 + 2 * 100;
+    let flipped = if &file.proof[at..at + 1] == "0" {
+        "1"
+    } else {
+        "0"
+    };
+    file.proof.replace_range(at..at + 1, flipped);
+    file.calldata = None;
+    let bad = statement::verdict(&verifier, serde_json::to_string(&file).unwrap().as_bytes());
+    assert_eq!(bad.kind, VerdictKind::Invalid);
+    assert!(!bad.valid);
+    assert_eq!(bad.digit, Some(proved.inputs.digit));
+    assert!(
+        bad.error
+            .as_deref()
+            .unwrap()
+            .contains("the proof is invalid")
+    );
+    // Another key: typed as such.
+    let mut other = proved.file.clone();
+    other.vk_digest = format!("0x{}", "12".repeat(32));
+    let parsed = statement::inspect(serde_json::to_string(&other).unwrap().as_bytes()).unwrap();
+    assert!(matches!(
+        statement::verify(&verifier, &parsed),
+        Err(prover::ProverError::WrongKey(_))
+    ));
+    // Not a proof file, not text.
+    for body in [&b"{\"hello\": 1}"[..], &[0xff, 0xfe][..]] {
+        let v = statement::verdict(&verifier, body);
+        assert_eq!(v.kind, VerdictKind::Malformed);
+        let value: serde_json::Value = serde_json::from_str(&v.to_json()).unwrap();
+        let fields: Vec<&String> = value.as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["error", "valid"], "{}", v.to_json());
+        assert!(v.error.unwrap().starts_with("proof file: "));
+    }
+    // Keys errors are typed too.
+    std::fs::write(dir.path().join("keys.json"), "{}").unwrap();
+    assert!(matches!(
+        keys::load_verifier(dir.path(), &f.circuit),
+        Err(prover::ProverError::Keys(_))
+    ));
+}

@@ -44,6 +44,25 @@ impl Trace {
             .map(|l| l.output.as_slice())
             .unwrap_or(&[])
     }
+
+    /// How sure the model is of each digit: the softmax of the logits at their real scale (the
+    /// logits layer's `output_scale`, one logit unit in the float network's units). For display
+    /// only; the proof is about [`Trace::digit`], the integer argmax.
+    pub fn confidences(&self, spec: &ModelSpec) -> Vec<f64> {
+        let scale = match spec.layers.last() {
+            Some(Layer::Dense(d)) => d.output_scale,
+            Some(Layer::Conv2d(c)) => c.output_scale,
+            None => 1.0,
+        };
+        let logits = self.logits();
+        let max = logits.iter().copied().max().unwrap_or(0);
+        let exp: Vec<f64> = logits
+            .iter()
+            .map(|&l| ((l - max) as f64 * scale).exp())
+            .collect();
+        let sum: f64 = exp.iter().sum();
+        exp.iter().map(|e| e / sum).collect()
+    }
 }
 
 /// Worst-case ranges of one layer's tensors over every input in range.
