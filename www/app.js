@@ -1,5 +1,5 @@
-// The page: drawing, live scores (wasm in this thread), and everything slow in the worker.
-import init, { preprocessRgba, classify, modelInfo } from '../pkg/zkmnist.js';
+// The page: drawing and buttons. The wasm module lives in the worker only (one instance, loaded
+// once): preprocessing, live scores, proving, verifying and inspecting proof files all go there.
 
 const $ = (id) => document.getElementById(id);
 const draw = $('draw');
@@ -35,11 +35,11 @@ worker.onerror = (e) => {
   for (const p of pending.values()) p.reject(new Error(`the prover thread failed: ${e.message || 'unknown error'}`));
   pending.clear();
 };
-function ask(type, payload = {}, onStage = () => {}) {
+function ask(type, payload = {}, onStage = () => {}, transfer = []) {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, onStage });
-    worker.postMessage({ id, type, ...payload });
+    worker.postMessage({ id, type, ...payload }, transfer);
   });
 }
 
@@ -50,6 +50,7 @@ function clearCanvas() {
   pctx.fillStyle = '#000';
   pctx.fillRect(0, 0, 28, 28);
   renderScores(null);
+  scheduleScores(); // a score still in flight must not repaint the cleared canvas
 }
 
 let drawing = false;
@@ -89,38 +90,58 @@ function stroke(a, b) {
 }
 
 // ---- live preprocessing and scores --------------------------------------------------------
+// One request in flight at a time; strokes made meanwhile are scored when it returns. While a
+// proof runs, the worker is busy and the scores catch up afterwards.
 let wasmReady = false;
-let scoreQueued = false;
-function scheduleScores() {
-  if (scoreQueued || !wasmReady) return;
-  scoreQueued = true;
-  requestAnimationFrame(() => { scoreQueued = false; updateScores(); });
-}
-function currentPixels() {
+let scoring = false;
+let dirty = false;
+function canvasRgba() {
   const img = ctx.getImageData(0, 0, draw.width, draw.height);
-  return preprocessRgba(draw.width, draw.height, new Uint8Array(img.data.buffer));
+  return { width: draw.width, height: draw.height, rgba: new Uint8Array(img.data.buffer) };
 }
-function updateScores() {
-  let pixels;
-  try {
-    pixels = currentPixels();
-  } catch {
-    clearPreview();
-    renderScores(null);
-    return;
-  }
+function scheduleScores() {
+  dirty = true;
+  if (scoring || !wasmReady) return;
+  scoring = true;
+  requestAnimationFrame(async () => {
+    while (dirty) {
+      dirty = false;
+      const image = canvasRgba();
+      try {
+        const r = await ask('score', image, () => {}, [image.rgba.buffer]);
+        showPreview(r.pixels);
+        renderScores(r.scores);
+      } catch {
+        clearPreview();
+        renderScores(null);
+      }
+    }
+    scoring = false;
+  });
+}
+function showPreview(pixels) {
   const img = pctx.createImageData(28, 28);
   for (let i = 0; i < 784; i++) {
     img.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
   }
   pctx.putImageData(img, 0, 0);
-  renderScores(classify(pixels));
 }
 function clearPreview() {
   pctx.fillStyle = '#000';
   pctx.fillRect(0, 0, 28, 28);
 }
 function renderScores(scores) {
+  const live = $('live-digit');
+  if (scores) {
+    const sure = Math.round(100 * scores.confidences[scores.digit]);
+    live.innerHTML = `Looks like a <strong>${scores.digit}</strong> (${sure} % sure)`;
+    live.dataset.digit = String(scores.digit);
+    live.dataset.confidence = scores.confidences[scores.digit].toFixed(4);
+  } else {
+    live.textContent = 'Draw a digit.';
+    live.dataset.digit = '';
+    delete live.dataset.confidence;
+  }
   const list = $('scores');
   list.replaceChildren();
   const logits = scores ? scores.logits : Array(10).fill(0);
@@ -129,7 +150,8 @@ function renderScores(scores) {
     const li = document.createElement('li');
     if (scores && d === scores.digit) li.className = 'top';
     const width = scores && max > min ? ((v - min) / (max - min)) * 100 : 0;
-    li.innerHTML = `<span>${d}</span><span class="bar" title="score ${v}"><span style="width:${width.toFixed(1)}%"></span></span>`;
+    const p = scores ? ` (${(100 * scores.confidences[d]).toFixed(1)} %)` : '';
+    li.innerHTML = `<span>${d}</span><span class="bar" title="score ${v}${p}"><span style="width:${width.toFixed(1)}%"></span></span>`;
     list.append(li);
   });
 }
@@ -148,13 +170,7 @@ $('clear').addEventListener('click', () => { clearCanvas(); });
 
 $('prove').addEventListener('click', async () => {
   const status = $('proof-status');
-  let pixels;
-  try {
-    pixels = currentPixels();
-  } catch (e) {
-    setStatus(status, 'error', `Draw a digit first: ${e.message}`);
-    return;
-  }
+  const image = canvasRgba();
   const context = $('context').value.trim() || '0x0';
   busy = true;
   refreshButtons();
@@ -166,7 +182,7 @@ $('prove').addEventListener('click', async () => {
   }, 100);
   setStatus(status, 'working', 'Proving…');
   try {
-    const r = await ask('prove', { pixels, context }, (stage) => {
+    const r = await ask('prove', { ...image, context }, (stage) => {
       for (const li of stages.children) li.className = 'done';
       const li = document.createElement('li');
       li.textContent = `${stage}…`;
@@ -181,7 +197,7 @@ $('prove').addEventListener('click', async () => {
       return li;
     }));
     proof = { json: r.proof_json, opening: r.opening_json, name: 'zkmnist-proof.json' };
-    showProof(JSON.parse(r.proof_json), r.proof_bytes);
+    showProof(r);
     $('prove-time-ms').textContent = String(ms);
     setStatus(status, 'ok', `Proved: the model reads this drawing as ${r.digit} (${r.proof_bytes} bytes, ${ms} ms).`);
     resetVerdicts();
@@ -194,10 +210,11 @@ $('prove').addEventListener('click', async () => {
   }
 });
 
-function showProof(file, bytes) {
-  $('predicted-digit').textContent = String(file.digit);
-  $('commitment').textContent = file.public_inputs[0];
-  $('proof-size').textContent = `${bytes} bytes`;
+// What a proof states ({digit, image_commitment, proof_bytes}, as the wasm module read it).
+function showProof(p) {
+  $('predicted-digit').textContent = String(p.digit);
+  $('commitment').textContent = p.image_commitment;
+  $('proof-size').textContent = `${p.proof_bytes} bytes`;
 }
 
 function resetVerdicts() {
@@ -233,30 +250,23 @@ document.addEventListener('drop', async (e) => {
   const file = e.dataTransfer && e.dataTransfer.files[0];
   if (file) await loadProofFile(file);
 });
+let maxFileBytes = 256 * 1024; // replaced by the wasm module's limit once it is loaded
 async function loadProofFile(file) {
   const status = $('proof-status');
-  if (file.size > 256 * 1024) {
-    setStatus(status, 'error', `${file.name}: ${file.size} bytes is too large for a proof file`);
-    return;
-  }
-  const text = await file.text();
-  let parsed;
+  // Read at most one byte past the limit: the wasm module refuses larger files by name.
+  const text = await file.slice(0, maxFileBytes + 1).text();
+  let p;
   try {
-    parsed = JSON.parse(text);
+    p = await ask('inspect', { proofJson: text });
   } catch (err) {
-    setStatus(status, 'error', `${file.name} is not JSON: ${err.message}`);
-    return;
-  }
-  if (!parsed || parsed.format !== 'zkmnist-proof/1' || !Array.isArray(parsed.public_inputs)) {
-    setStatus(status, 'error', `${file.name} is not a zkmnist proof file (format ${JSON.stringify(parsed && parsed.format)}, expected "zkmnist-proof/1")`);
+    setStatus(status, 'error', `${file.name}: ${err.message}`);
     return;
   }
   proof = { json: text, opening: null, name: file.name };
-  const bytes = typeof parsed.proof === 'string' ? (parsed.proof.length - 2) / 2 : 0;
-  showProof(parsed, bytes);
+  showProof(p);
   $('prove-time-ms').textContent = '–';
   $('stages').replaceChildren();
-  setStatus(status, 'ok', `Loaded ${file.name} (claims digit ${parsed.digit}); not verified yet.`);
+  setStatus(status, 'ok', `Loaded ${file.name} (claims digit ${p.digit}); not verified yet.`);
   resetVerdicts();
   refreshButtons();
 }
@@ -266,8 +276,13 @@ $('verify-page').addEventListener('click', async () => {
   const status = $('verify-status');
   setStatus(status, 'working', 'Verifying…');
   try {
+    // The verdict, the same object `POST /api/verify` and `zkmnist verify --json` give.
     const r = await ask('verify', { proofJson: proof.json });
-    setStatus(status, 'ok', `Valid: digit ${r.digit}, commitment ${r.image_commitment.slice(0, 12)}…, setup ${r.setup} (verified in ${r.ms} ms).`);
+    if (r.valid) {
+      setStatus(status, 'ok', `Valid: digit ${r.digit}, commitment ${r.image_commitment.slice(0, 12)}…, setup ${r.setup} (verified in ${r.ms} ms).`);
+    } else {
+      setStatus(status, 'error', `Invalid: ${r.error}`);
+    }
     status.dataset.ms = String(r.ms);
   } catch (e) {
     setStatus(status, 'error', `Invalid: ${e.message}`);
@@ -353,17 +368,18 @@ refreshButtons();
   const load = $('load-status');
   const t0 = performance.now();
   try {
-    await init();
-    wasmReady = true;
-    const info = modelInfo();
-    $('model-hash').textContent = info.content_hash;
     const onStage = (stage) => setStatus(load, 'working', `${stage[0].toUpperCase()}${stage.slice(1)}…`);
+    const info = await ask('modelInfo', {}, onStage);
+    wasmReady = true;
+    maxFileBytes = info.max_file_bytes;
+    $('model-hash').textContent = info.content_hash;
+    scheduleScores();
     // The verifier's keys first: uploaded proofs can be verified while pk.bin downloads.
     const v = await ask('loadVerifier', {}, onStage);
     verifierReady = true;
     $('vk-digest').textContent = v.vkDigest;
     $('setup-label').textContent = v.setup;
-    $('setup-warning').hidden = v.setup !== 'dev-insecure';
+    $('setup-warning').hidden = !v.insecure;
     refreshButtons();
     setStatus(load, 'working', 'Verifier ready; loading the proving key…');
     const k = await ask('load', {}, onStage);

@@ -1,5 +1,6 @@
-// The prover's thread: loads the wasm module and the keys, then proves and verifies on request,
-// so the page never freezes. Messages in: {id, type, ...}; out: {id, type: 'stage'|'result'|'error', ...}.
+// The page's only wasm instance: loads the module and the keys, then scores drawings, proves,
+// verifies and inspects proof files on request, so the page never freezes and the module is
+// compiled once. Messages in: {id, type, ...}; out: {id, type: 'stage'|'result'|'error', ...}.
 //
 // Two builds of the module: pkg/threads/ (rayon on a pool of Web Workers, needs a cross-origin
 // isolated page and SharedArrayBuffer) and pkg/ (one thread). The threaded one is used when it
@@ -102,7 +103,7 @@ async function loadVerifier(onStage) {
   onStage('reading keys');
   verifier = new wasm.Keys(new URL('../keys', self.location.href).href, manifestBytes, files['params.bin'], files['vk.bin'], new Uint8Array(0));
   verifierFiles = files;
-  return { setup: verifier.setup, vkDigest: verifier.vkDigest, cached, threads, ms: Math.round(performance.now() - t0) };
+  return { setup: verifier.setup, vkDigest: verifier.vkDigest, insecure: verifier.insecure, cached, threads, ms: Math.round(performance.now() - t0) };
 }
 
 function ensureVerifier(onStage) {
@@ -115,12 +116,14 @@ function ensureVerifier(onStage) {
 async function loadKeys(onStage) {
   const t0 = performance.now();
   const v = await ensureVerifier(onStage);
-  const { manifest, manifestBytes } = verifierFiles;
+  const { manifest } = verifierFiles;
   const sha = manifest.files && manifest.files['pk.bin'];
   if (!sha) throw new Error('keys/keys.json lists no pk.bin');
   const pk = await cachedBytes('pk.bin', sha, onStage);
   onStage('reading the proving key');
-  keys = new wasm.Keys(new URL('../keys', self.location.href).href, manifestBytes, verifierFiles['params.bin'], verifierFiles['vk.bin'], pk.bytes);
+  // Checked against the same keys.json; params.bin and vk.bin are not parsed again.
+  verifier.addProvingKey(pk.bytes);
+  keys = verifier;
   return { setup: keys.setup, vkDigest: keys.vkDigest, cached: v.cached && pk.cached, threads, ms: Math.round(performance.now() - t0) };
 }
 
@@ -136,17 +139,34 @@ self.onmessage = async (event) => {
   const stage = (name) => post(id, 'stage', { stage: name });
   try {
     let result;
-    if (type === 'loadVerifier') {
+    if (type === 'modelInfo') {
+      stage('loading the prover');
+      await init();
+      result = { ...wasm.modelInfo(), max_file_bytes: wasm.maxFileBytes() };
+    } else if (type === 'score') {
+      await init();
+      const pixels = wasm.preprocessRgba(event.data.width, event.data.height, event.data.rgba);
+      result = { pixels, scores: wasm.classify(pixels) };
+    } else if (type === 'inspect') {
+      await init();
+      result = wasm.inspect(event.data.proofJson);
+    } else if (type === 'loadVerifier') {
       result = await ensureVerifier(stage);
     } else if (type === 'load') {
       result = await ensureKeys(stage);
     } else if (type === 'prove') {
       await ensureKeys(stage);
+      let pixels;
+      try {
+        pixels = wasm.preprocessRgba(event.data.width, event.data.height, event.data.rgba);
+      } catch (e) {
+        throw new Error(`Draw a digit first: ${e.message}`);
+      }
       // Stage marks are taken here, on the proving thread, as each stage starts; a stage
       // lasts until the next one starts (the last until the proof is out).
       const t0 = performance.now();
       const marks = [];
-      result = keys.prove(event.data.pixels, event.data.context, (name) => {
+      result = keys.prove(pixels, event.data.context, (name) => {
         marks.push([name, performance.now() - t0]);
         stage(name);
       });
@@ -157,7 +177,8 @@ self.onmessage = async (event) => {
         ms: Math.round((i + 1 < marks.length ? marks[i + 1][1] : total) - at),
       }));
     } else if (type === 'verify') {
-      // The verifier only: verifying never waits for the proving key.
+      // The verifier only: verifying never waits for the proving key. The answer is the
+      // verdict ({valid, ..., error}); a bad proof is a verdict, not an exception.
       await ensureVerifier(stage);
       const t0 = performance.now();
       result = verifier.verify(event.data.proofJson);
