@@ -3,34 +3,14 @@
 //
 //   BENCH_RUNS=5 node benches/browser.mjs                  (threaded module when the page can use it)
 //   BENCH_ONE_THREAD=1 BENCH_RUNS=5 node benches/browser.mjs (pkg/threads hidden: one thread)
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { tempDir, devKeys, serve, stopAll, launchChromium, waitState, drawSeven } from '../tests/e2e/helpers.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const zkmnist = path.join(root, 'target/release/zkmnist');
 const runs = Number(process.env.BENCH_RUNS || 5);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-const port = await new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-});
-const keys = path.join(mkdtempSync(path.join(tmpdir(), 'zkmnist-bench-')), 'keys');
-execFileSync(zkmnist, ['setup', '--out', keys], { cwd: root, stdio: 'ignore' });
-const server = spawn(zkmnist, ['serve', '--port', String(port), '--keys', keys], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-await new Promise((resolve) => server.stdout.on('data', (d) => { if (/zkmnist demo/.test(d)) resolve(); }));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--enable-precise-memory-info'],
-});
+const base = await serve(devKeys(path.join(tempDir('bench'), 'keys')));
+const browser = await launchChromium(['--enable-precise-memory-info']);
 const context = await browser.newContext();
 if (process.env.BENCH_ONE_THREAD) {
   // What a page that cannot use the threaded module gets: the worker probes pkg/threads/ and
@@ -41,10 +21,8 @@ const page = await context.newPage();
 page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.error(`page ${m.type()}: ${m.text()}`); });
 page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
 const state = async (id, timeout = 300_000) => {
-  const h = await page.getByTestId(id).elementHandle();
-  await page.waitForFunction((e) => e.dataset.state === 'ok' || e.dataset.state === 'error', h, { timeout });
-  const st = await page.getByTestId(id).getAttribute('data-state');
-  if (st !== 'ok') throw new Error(`${id}: ${await page.getByTestId(id).textContent()}`);
+  const s = await waitState(page, id, timeout);
+  if (s.state !== 'ok') throw new Error(`${id}: ${s.text}`);
 };
 const memory = async () => {
   const m = await page.evaluate(() => performance.measureUserAgentSpecificMemory
@@ -54,7 +32,7 @@ const memory = async () => {
 
 const first = [];
 const cached = [];
-await page.goto(`http://127.0.0.1:${port}/`);
+await page.goto(`${base}/`);
 await state('load-status');
 first.push(Number(await page.getByTestId('load-status').getAttribute('data-ms')));
 const proverThreads = await page.getByTestId('load-status').getAttribute('data-threads');
@@ -63,14 +41,7 @@ for (let i = 0; i < Math.max(1, Math.min(runs, 3)); i++) {
   await state('load-status');
   cached.push(Number(await page.getByTestId('load-status').getAttribute('data-ms')));
 }
-const canvas = page.getByTestId('draw-canvas');
-await canvas.scrollIntoViewIfNeeded();
-const box = await canvas.boundingBox();
-const at = (x, y) => [box.x + (x / 280) * box.width, box.y + (y / 280) * box.height];
-for (const [a, b] of [[[70, 60], [205, 60]], [[205, 60], [120, 235]]]) {
-  await page.mouse.move(...at(...a)); await page.mouse.down();
-  await page.mouse.move(...at(...b), { steps: 12 }); await page.mouse.up();
-}
+await drawSeven(page);
 const prove = [];
 const verify = [];
 const evmMs = [];
@@ -87,9 +58,24 @@ for (let i = 0; i < runs; i++) {
   await state('contract-status');
   evmMs.push(Number((await page.getByTestId('contract-status').textContent()).match(/(\d+) ms/)[1]));
 }
+// What the page no longer does (one wasm instance, in the worker): compile and instantiate the
+// module a second time on the main thread (from the HTTP cache), and the memory that instance
+// holds. Measured on the loaded page, after the proofs above.
+const before = (await memory()) || 0;
+const mainThreadLoad = [];
+for (let i = 0; i < 3; i++) {
+  mainThreadLoad.push(await page.evaluate(async (i) => {
+    const t0 = performance.now();
+    const m = await import(`/pkg/zkmnist.js?copy=${i}`);
+    await m.default();
+    m.classify(new Uint8Array(784));
+    return Math.round(performance.now() - t0);
+  }, i));
+}
+const secondInstanceBytes = Math.max(0, ((await memory()) || 0) - before) / 3;
 const version = browser.version();
 await browser.close();
-server.kill();
+stopAll();
 
 console.log(`chromium ${version}, ${proverThreads} prover thread(s), ${runs} runs, medians (min-max)`);
 console.log('| what | median | range |');
@@ -101,3 +87,5 @@ row('prove, click to proof', prove, 'ms');
 row('verify in page (wasm)', verify, 'ms');
 row('in-page EVM: deploy the contracts + verify', evmMs, 'ms');
 console.log(`| peak memory (measureUserAgentSpecificMemory, page + worker) | ${(peak / 1e6).toFixed(0)} MB | |`);
+row('a second module instance on the main thread, as the page did before (no longer done)', mainThreadLoad, 'ms');
+console.log(`| memory one such instance holds | ${(secondInstanceBytes / 1e6).toFixed(0)} MB | |`);

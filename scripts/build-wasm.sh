@@ -26,7 +26,7 @@ echo "== building the wasm module (one thread)"
 # halo2's multicore feature needs wasm atomics, which this build does not have.
 cargo build --release --target wasm32-unknown-unknown --no-default-features --features evm-exec --lib
 wasm-bindgen --target web --out-dir pkg.tmp target/wasm32-unknown-unknown/release/zkmnist.wasm
-# An ES module for Node too (tests/e2e/wasm.mjs loads it there).
+# An ES module for Node too (tests/e2e/wasm.test.mjs loads it there; scripts/build-npm.sh packs it).
 echo '{"type": "module", "private": true}' > pkg.tmp/package.json
 
 # The threaded build needs std rebuilt with atomics: `-Z build-std`, an unstable cargo flag,

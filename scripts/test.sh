@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (idempotent), then
 # checks formatting and lints, runs every Rust test, builds the page's wasm, and runs the
-# end-to-end test (anvil + `zkmnist serve` + headless chromium). CI runs exactly this (.ci/run).
+# JavaScript suites (node:test): the wasm bindings in Node, the npm package, and the end-to-end
+# test (anvil + `zkmnist serve` + headless chromium). CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -33,8 +34,7 @@ elapsed
 echo "== wasm"
 ./scripts/build-wasm.sh
 elapsed
-echo "== wasm bindings in node"
-node tests/e2e/wasm.mjs
-echo "== end to end (anvil, zkmnist serve, chromium)"
-node tests/e2e/e2e.mjs
+echo "== JavaScript suites: wasm in node, the npm package (built and packed by its test), end to end"
+# One file at a time (they share the machine's two cores); each file's tests run in order.
+node --test --test-concurrency=1 tests/e2e/wasm.test.mjs tests/e2e/npm.test.mjs tests/e2e/e2e.test.mjs
 elapsed
