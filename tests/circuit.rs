@@ -11,8 +11,89 @@ use halo2curves::ff::Field;
 use std::sync::OnceLock;
 use zkmnist::circuit::layers::conv::requant_parts;
 use zkmnist::circuit::plan::{PERMUTATION_ROWS, PUBLIC_ROWS, Plan};
-use zkmnist::circuit::{Tamper, Witness, ZkmnistCircuit, ZkmnistConfig};
+use zkmnist::circuit::rows::GateParams;
+use zkmnist::circuit::{Witness, ZkmnistCircuit, ZkmnistConfig};
 use zkmnist::data::Split;
+
+/// One advice cell overwritten after honest assignment: how these tests show that a single
+/// wrong witness value breaks a named constraint.
+#[derive(Clone, Copy, Debug)]
+struct Tamper {
+    column: Column<Advice>,
+    /// The row (the whole circuit is one region starting at row 0).
+    row: usize,
+    value: Fr,
+}
+
+/// The circuit with some witness cells overwritten (the hook lives here, not in the
+/// production type). A tampered circuit never proves.
+#[derive(Clone, Debug)]
+struct Tampered {
+    circuit: ZkmnistCircuit,
+    cells: Vec<Tamper>,
+}
+
+trait WithTamper {
+    fn with_tamper(&self, t: Tamper) -> Tampered;
+}
+
+impl WithTamper for ZkmnistCircuit {
+    fn with_tamper(&self, t: Tamper) -> Tampered {
+        Tampered {
+            circuit: self.clone(),
+            cells: vec![t],
+        }
+    }
+}
+
+impl Tampered {
+    fn with_tamper(mut self, t: Tamper) -> Tampered {
+        self.cells.push(t);
+        self
+    }
+}
+
+impl Circuit<Fr> for Tampered {
+    type Config = ZkmnistConfig;
+    type FloorPlanner = halo2_proofs::circuit::SimpleFloorPlanner;
+    type Params = GateParams;
+
+    fn without_witnesses(&self) -> Self {
+        Tampered {
+            circuit: self.circuit.without_witnesses(),
+            cells: Vec::new(),
+        }
+    }
+
+    fn params(&self) -> GateParams {
+        self.circuit.params()
+    }
+
+    fn configure(_: &mut ConstraintSystem<Fr>) -> ZkmnistConfig {
+        unreachable!("configured with the model's parameters")
+    }
+
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: GateParams) -> ZkmnistConfig {
+        ZkmnistCircuit::configure_with_params(meta, params)
+    }
+
+    fn synthesize(
+        &self,
+        config: ZkmnistConfig,
+        layouter: impl halo2_proofs::circuit::Layouter<Fr>,
+    ) -> Result<(), halo2_proofs::plonk::Error> {
+        self.circuit.synthesize_then(config, layouter, |region| {
+            for t in &self.cells {
+                region.assign_advice(
+                    t.column,
+                    t.row,
+                    halo2_proofs::circuit::Value::known(t.value),
+                );
+            }
+            Ok(())
+        })
+    }
+}
 
 struct Setup {
     circuit: ZkmnistCircuit,

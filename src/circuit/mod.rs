@@ -107,19 +107,6 @@ pub struct ZkmnistCircuit {
     plan: Arc<Plan>,
     params: GateParams,
     witness: Option<Witness>,
-    tamper: Vec<Tamper>,
-}
-
-/// One advice cell overwritten after honest assignment: how negative tests show that a single
-/// wrong witness value breaks a named constraint. A tampered circuit never proves.
-#[derive(Clone, Copy, Debug)]
-pub struct Tamper {
-    /// The column.
-    pub column: Column<Advice>,
-    /// The row (the whole circuit is one region starting at row 0).
-    pub row: usize,
-    /// The value written instead.
-    pub value: Fr,
 }
 
 /// How the circuit uses its domain.
@@ -193,7 +180,6 @@ impl ZkmnistCircuit {
             plan: Arc::new(plan),
             params,
             witness: None,
-            tamper: Vec::new(),
         })
     }
 
@@ -203,13 +189,6 @@ impl ZkmnistCircuit {
             witness: Some(witness),
             ..self.clone()
         }
-    }
-
-    /// The same circuit with one more witness cell overwritten (for negative tests).
-    pub fn with_tamper(&self, tamper: Tamper) -> Self {
-        let mut c = self.clone();
-        c.tamper.push(tamper);
-        c
     }
 
     /// The public inputs of the witness, if the circuit has one.
@@ -248,7 +227,6 @@ impl Circuit<Fr> for ZkmnistCircuit {
     fn without_witnesses(&self) -> Self {
         ZkmnistCircuit {
             witness: None,
-            tamper: Vec::new(),
             ..self.clone()
         }
     }
@@ -304,20 +282,27 @@ impl Circuit<Fr> for ZkmnistCircuit {
         }
     }
 
-    fn synthesize(
+    fn synthesize(&self, config: ZkmnistConfig, layouter: impl Layouter<Fr>) -> Result<(), Error> {
+        self.synthesize_then(config, layouter, |_| Ok(()))
+    }
+}
+
+impl ZkmnistCircuit {
+    /// Synthesizes the circuit, then calls `then` inside its one region, after every honest
+    /// assignment. For circuits built around this one: the negative tests (tests/circuit.rs)
+    /// overwrite a single witness cell this way to show which named constraint catches it.
+    pub fn synthesize_then(
         &self,
         config: ZkmnistConfig,
         mut layouter: impl Layouter<Fr>,
+        then: impl Fn(&mut Region<'_, Fr>) -> Result<(), Error>,
     ) -> Result<(), Error> {
         TableChip::construct(config.table).load(&mut layouter, quotient_range(&self.spec))?;
         layouter.assign_region(
             || "zkmnist",
             |mut region| {
                 layers::assign(self, &config, &mut region)?;
-                for t in &self.tamper {
-                    region.assign_advice(t.column, t.row, Value::known(t.value));
-                }
-                Ok(())
+                then(&mut region)
             },
         )
     }
