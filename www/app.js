@@ -18,23 +18,37 @@ function setStatus(el, state, text) {
 }
 
 // ---- worker ---------------------------------------------------------------------------
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let worker = null;
 let nextId = 1;
 const pending = new Map();
-worker.onmessage = ({ data }) => {
-  const p = pending.get(data.id);
-  if (!p) return;
-  if (data.type === 'stage') p.onStage(data.stage);
-  else {
-    pending.delete(data.id);
-    if (data.type === 'result') p.resolve(data.result);
-    else p.reject(new Error(data.message));
-  }
-};
-worker.onerror = (e) => {
-  for (const p of pending.values()) p.reject(new Error(`the prover thread failed: ${e.message || 'unknown error'}`));
+function startWorker(oneThread) {
+  worker = new Worker(new URL(`./worker.js${oneThread ? '?threads=1' : ''}`, import.meta.url), { type: 'module' });
+  worker.onmessage = ({ data }) => {
+    const p = pending.get(data.id);
+    if (!p) return;
+    if (data.type === 'stage') p.onStage(data.stage);
+    else {
+      pending.delete(data.id);
+      if (data.type === 'result') p.resolve(data.result);
+      else p.reject(new Error(data.message));
+    }
+  };
+  worker.onerror = (e) => {
+    for (const p of pending.values()) p.reject(new Error(`the prover thread failed: ${e.message || 'unknown error'}`));
+    pending.clear();
+  };
+}
+// Replaces the worker with a one-thread one (everything it had loaded is loaded again).
+function restartOnOneThread() {
+  worker.terminate();
+  for (const p of pending.values()) p.reject(new Error('the prover was restarted'));
   pending.clear();
-};
+  keysReady = false;
+  verifierReady = false;
+  wasmReady = false;
+  startWorker(true);
+}
+startWorker(false);
 function ask(type, payload = {}, onStage = () => {}, transfer = []) {
   const id = nextId++;
   return new Promise((resolve, reject) => {
@@ -168,6 +182,26 @@ function refreshButtons() {
 
 $('clear').addEventListener('click', () => { clearCanvas(); });
 
+// The watchdog: a threaded proof that makes no progress (no new stage) for this long is
+// abandoned, and the page restarts the prover on one thread and proves again. Threaded proofs
+// hung, rarely and without an error, in benchmarks; one thread cannot deadlock that way.
+// `?watchdog=MS` sets it.
+const WATCHDOG_MS = Number(new URLSearchParams(location.search).get('watchdog')) || 90_000;
+class Stalled extends Error {}
+function proveWatched(payload, onStage) {
+  return new Promise((resolve, reject) => {
+    let timer;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => reject(new Stalled('no progress')), WATCHDOG_MS);
+    };
+    arm();
+    ask('prove', payload, (stage) => { arm(); onStage(stage); }).then(
+      (r) => { clearTimeout(timer); resolve(r); },
+      (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
 $('prove').addEventListener('click', async () => {
   const status = $('proof-status');
   const image = canvasRgba();
@@ -177,17 +211,33 @@ $('prove').addEventListener('click', async () => {
   const stages = $('stages');
   stages.replaceChildren();
   const t0 = performance.now();
+  let note = '';
   const tick = setInterval(() => {
-    setStatus(status, 'working', `Proving… ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    setStatus(status, 'working', `Proving… ${((performance.now() - t0) / 1000).toFixed(1)} s${note}`);
   }, 100);
   setStatus(status, 'working', 'Proving…');
+  const onStage = (stage) => {
+    for (const li of stages.children) li.className = 'done';
+    const li = document.createElement('li');
+    li.textContent = `${stage}…`;
+    stages.append(li);
+  };
   try {
-    const r = await ask('prove', { ...image, context }, (stage) => {
-      for (const li of stages.children) li.className = 'done';
-      const li = document.createElement('li');
-      li.textContent = `${stage}…`;
-      stages.append(li);
-    });
+    let r;
+    if (proverThreads > 1) {
+      try {
+        r = await proveWatched({ ...image, context }, onStage);
+      } catch (e) {
+        if (!(e instanceof Stalled)) throw e;
+        note = ` (the threaded prover made no progress for ${WATCHDOG_MS / 1000} s; restarted on one thread)`;
+        stages.replaceChildren();
+        restartOnOneThread();
+        await loadProver();
+        r = await ask('prove', { ...image, context }, onStage);
+      }
+    } else {
+      r = await ask('prove', { ...image, context }, onStage);
+    }
     const ms = Math.round(performance.now() - t0);
     // Each stage's duration as the prover thread measured it.
     stages.replaceChildren(...r.stages.map(({ name, ms: d }) => {
@@ -199,7 +249,7 @@ $('prove').addEventListener('click', async () => {
     proof = { json: r.proof_json, opening: r.opening_json, name: 'zkmnist-proof.json' };
     showProof(r);
     $('prove-time-ms').textContent = String(ms);
-    setStatus(status, 'ok', `Proved: the model reads this drawing as ${r.digit} (${r.proof_bytes} bytes, ${ms} ms).`);
+    setStatus(status, 'ok', `Proved: the model reads this drawing as ${r.digit} (${r.proof_bytes} bytes, ${ms} ms)${note}.`);
     resetVerdicts();
   } catch (e) {
     setStatus(status, 'error', `Proving failed: ${e.message}`);
@@ -362,35 +412,39 @@ const params = new URLSearchParams(location.search);
 if (params.get('rpc')) $('rpc-url').value = params.get('rpc');
 if (params.get('verifier')) $('verifier-address').value = params.get('verifier');
 
-clearCanvas();
-refreshButtons();
-(async () => {
+let proverThreads = 1;
+// Loads the module, then the verifier's keys, then the proving key, saying so in load-status.
+async function loadProver() {
   const load = $('load-status');
   const t0 = performance.now();
-  try {
-    const onStage = (stage) => setStatus(load, 'working', `${stage[0].toUpperCase()}${stage.slice(1)}…`);
-    const info = await ask('modelInfo', {}, onStage);
-    wasmReady = true;
-    maxFileBytes = info.max_file_bytes;
-    $('model-hash').textContent = info.content_hash;
-    scheduleScores();
-    // The verifier's keys first: uploaded proofs can be verified while pk.bin downloads.
-    const v = await ask('loadVerifier', {}, onStage);
-    verifierReady = true;
-    $('vk-digest').textContent = v.vkDigest;
-    $('setup-label').textContent = v.setup;
-    $('setup-warning').hidden = !v.insecure;
-    refreshButtons();
-    setStatus(load, 'working', 'Verifier ready; loading the proving key…');
-    const k = await ask('load', {}, onStage);
-    keysReady = true;
-    const ms = Math.round(performance.now() - t0);
-    load.dataset.ms = String(ms);
-    load.dataset.threads = String(k.threads);
-    const notes = [k.cached ? 'keys from cache' : null, `${k.threads} prover thread${k.threads === 1 ? '' : 's'}`].filter(Boolean);
-    setStatus(load, 'ok', `Ready in ${ms} ms (${notes.join(', ')}). Draw a digit and press Prove.`);
-  } catch (e) {
-    setStatus(load, 'error', `Could not start: ${e.message}`);
-  }
+  const onStage = (stage) => setStatus(load, 'working', `${stage[0].toUpperCase()}${stage.slice(1)}…`);
+  const info = await ask('modelInfo', {}, onStage);
+  wasmReady = true;
+  maxFileBytes = info.max_file_bytes;
+  $('model-hash').textContent = info.content_hash;
+  scheduleScores();
+  // The verifier's keys first: uploaded proofs can be verified while pk.bin downloads.
+  const v = await ask('loadVerifier', {}, onStage);
+  verifierReady = true;
+  $('vk-digest').textContent = v.vkDigest;
+  $('setup-label').textContent = v.setup;
+  $('setup-warning').hidden = !v.insecure;
   refreshButtons();
-})();
+  setStatus(load, 'working', 'Verifier ready; loading the proving key…');
+  const k = await ask('load', {}, onStage);
+  keysReady = true;
+  proverThreads = k.threads;
+  const ms = Math.round(performance.now() - t0);
+  load.dataset.ms = String(ms);
+  load.dataset.threads = String(k.threads);
+  const notes = [k.cached ? 'keys from cache' : null, `${k.threads} prover thread${k.threads === 1 ? '' : 's'}`].filter(Boolean);
+  setStatus(load, 'ok', `Ready in ${ms} ms (${notes.join(', ')}). Draw a digit and press Prove.`);
+  refreshButtons();
+}
+
+clearCanvas();
+refreshButtons();
+loadProver().catch((e) => {
+  setStatus($('load-status'), 'error', `Could not start: ${e.message}`);
+  refreshButtons();
+});

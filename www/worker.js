@@ -10,8 +10,11 @@ let wasm = null; // the module's exports
 let threads = 1;
 let wasmPromise = null;
 
+// The page asks for one thread (`worker.js?threads=1`) after a threaded proof stalled.
+const oneThread = new URL(self.location.href).searchParams.get('threads') === '1';
+
 async function loadThreaded() {
-  if (!self.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') return null;
+  if (oneThread || !self.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') return null;
   const probe = await fetch('../pkg/threads/zkmnist.js', { method: 'HEAD' }).catch(() => null);
   if (!probe || !probe.ok) return null;
   try {

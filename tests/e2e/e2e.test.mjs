@@ -362,6 +362,28 @@ test('without the threaded module the page proves on one thread; drag and drop',
   await single.close();
 });
 
+test('a threaded proof that stalls is restarted on one thread (the watchdog)', async () => {
+  // ?watchdog=1 makes every threaded proof "stall" at once: the page must terminate the
+  // threaded prover, load the one-thread module and its keys again, and prove there.
+  const w = await context.newPage();
+  w.on('pageerror', (e) => consoleErrors.push(`watchdog page: ${e.message}`));
+  await w.goto(`${url}&watchdog=1`);
+  const load = await waitState(w, 'load-status', 60_000);
+  assert.equal(load.state, 'ok', load.text);
+  assert.ok(Number(await w.getByTestId('load-status').getAttribute('data-threads')) > 1, 'starts threaded');
+  await drawSeven(w);
+  await w.waitForFunction(() => document.querySelector('[data-testid=live-digit]').dataset.digit === '7');
+  await w.getByTestId('prove').click();
+  const s = await waitState(w, 'proof-status', 180_000);
+  assert.equal(s.state, 'ok', s.text);
+  assert.match(s.text, /restarted on one thread/);
+  assert.equal(await w.getByTestId('load-status').getAttribute('data-threads'), '1');
+  await w.getByTestId('verify-page').click();
+  const v = await waitState(w, 'verify-status');
+  assert.equal(v.state, 'ok', v.text);
+  await w.close();
+});
+
 test('pk.bin never arrives: uploaded proofs still verify', async () => {
   needProof();
   let s;
