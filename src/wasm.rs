@@ -57,6 +57,21 @@ pub fn model_info() -> Result<JsValue, JsError> {
     })
 }
 
+/// The SHA-256 of each key file `keys.json` lists (`{"params.bin": "..", ...}`), after checking
+/// it is a keys manifest for this build's model; the page names its cache entries by them.
+#[wasm_bindgen(js_name = keyFileHashes)]
+pub fn key_file_hashes(origin: &str, keys_json: &[u8]) -> Result<JsValue, JsError> {
+    let files = [("keys.json", keys_json)];
+    let src = keys::KeyBytes {
+        origin,
+        files: &files,
+    };
+    let m = keys::manifest(&src, &circuit()?).map_err(js)?;
+    m.files
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js)
+}
+
 /// The largest proof or opening file the module reads, in bytes.
 #[wasm_bindgen(js_name = maxFileBytes)]
 pub fn max_file_bytes() -> usize {

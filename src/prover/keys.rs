@@ -360,7 +360,10 @@ impl KeySource for KeyBytes<'_> {
 }
 
 /// Reads `keys.json` and checks it belongs to this circuit's model.
-fn manifest(src: &dyn KeySource, circuit: &ZkmnistCircuit) -> Result<KeysManifest, ProverError> {
+pub fn manifest(
+    src: &dyn KeySource,
+    circuit: &ZkmnistCircuit,
+) -> Result<KeysManifest, ProverError> {
     let origin = src.origin();
     let bytes = src.read("keys.json")?;
     let m: KeysManifest = serde_json::from_slice(&bytes).map_err(|e| {

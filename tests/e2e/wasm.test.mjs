@@ -7,7 +7,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
-import { initSync, preprocessRgba, classify, modelInfo, inspect, maxFileBytes, Keys, verifyEvm, wrapperCalldata, evmVerifierInfo } from '../../pkg/zkmnist.js';
+import { initSync, preprocessRgba, classify, modelInfo, inspect, maxFileBytes, keyFileHashes, Keys, verifyEvm, wrapperCalldata, evmVerifierInfo } from '../../pkg/zkmnist.js';
 import { root, cli, cliFails, tempDir, devKeys, throwsMatching as throws } from './helpers.mjs';
 
 const tmp = tempDir('wasm');
@@ -70,6 +70,12 @@ test('keys are checked against keys.json and the pins', () => {
   assert.equal(keys.insecure, true);
   assert.equal(keys.canProve, true);
   assert.equal(keys.vkDigest, JSON.parse(readFileSync(path.join(keysDir, 'keys.json'), 'utf8')).vk_digest);
+  const hashes = keyFileHashes('keys', file('keys.json'));
+  assert.deepEqual(hashes, JSON.parse(readFileSync(path.join(keysDir, 'keys.json'), 'utf8')).files);
+  throws(() => keyFileHashes('keys', new TextEncoder().encode('{}')), /keys\/keys.json is not a zkmnist keys manifest/);
+  const otherModel = JSON.parse(readFileSync(path.join(keysDir, 'keys.json'), 'utf8'));
+  otherModel.model = `sha256:${'0'.repeat(64)}`;
+  throws(() => keyFileHashes('keys', new TextEncoder().encode(JSON.stringify(otherModel))), /are for model sha256:0+, this build's model is/);
   const corrupt = file('pk.bin');
   corrupt[1000] ^= 1;
   throws(() => new Keys('keys', file('keys.json'), file('params.bin'), file('vk.bin'), corrupt), /pk.bin is corrupted or was replaced/);
