@@ -11,7 +11,8 @@ use zkmnist::data::load_mnist_training;
 use zkmnist::train::{TrainConfig, train};
 
 /// The recipe a candidate name stands for: `base` is `TrainConfig::standard(1)`; `c1xN` and
-/// `c2xN` set the filters of the first and second convolution, `eN` the epochs (joined by `-`).
+/// `c2xN` set the filters of the first and second convolution, `eN` the epochs, `sN` the seed
+/// (joined by `-`).
 fn candidate(name: &str) -> Result<TrainConfig, String> {
     let mut cfg = TrainConfig::standard(1);
     for part in name.split('-').filter(|p| *p != "base") {
@@ -22,6 +23,8 @@ fn candidate(name: &str) -> Result<TrainConfig, String> {
             cfg.arch.convs[1].out_channels = n;
         } else if let Some(n) = number("e") {
             cfg.epochs = n;
+        } else if let Some(n) = number("s") {
+            cfg.seed = n as u64;
         } else {
             return Err(format!("unknown candidate part {part:?} in {name:?}"));
         }
