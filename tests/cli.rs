@@ -206,6 +206,24 @@ fn setup_prove_verify_open_and_rejections() {
     assert_eq!(stdout(&o).lines().next(), Some("valid"));
     assert!(stdout(&o).contains("digit: 3") && stdout(&o).contains("setup: dev-insecure"));
 
+    // --json: the verdict, one line, the fields in the documented order; exit 1 and nothing on
+    // stderr when not valid (a missing file is a verdict too).
+    let o = zkmnist(&["verify", &d("proof.json"), "--keys", &keys, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = stdout(&o);
+    assert!(
+        line.starts_with("{\"valid\":true,\"digit\":3,\"image_commitment\":\"0x")
+            && line.contains("\"context\":\"0x0000000000000000000000000000000000000000000000000000000000c0ffee\",\"vk_digest\":\"0x")
+            && line.ends_with("\"setup\":\"dev-insecure\"}\n"),
+        "{line}"
+    );
+    let o = zkmnist(&["verify", &d("absent.json"), "--keys", &keys, "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"], false);
+    assert!(v["error"].as_str().unwrap().contains("absent.json"), "{v}");
+
     let o = zkmnist(&["open", &d("proof.json"), &d("opening.json")]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("opening matches") && stdout(&o).contains("digit: 3"));
