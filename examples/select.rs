@@ -11,8 +11,8 @@ use zkmnist::data::load_mnist_training;
 use zkmnist::train::{TrainConfig, train};
 
 /// The recipe a candidate name stands for: `base` is `TrainConfig::standard(1)`; `c1xN` and
-/// `c2xN` set the filters of the first and second convolution, `eN` the epochs, `sN` the seed
-/// (joined by `-`).
+/// `c2xN` set the filters of the first and second convolution, `eN` the epochs, `sN` the seed,
+/// `bN` the batch size, `lrN` the peak learning rate in units of 1e-4 (joined by `-`).
 fn candidate(name: &str) -> Result<TrainConfig, String> {
     let mut cfg = TrainConfig::standard(1);
     for part in name.split('-').filter(|p| *p != "base") {
@@ -25,6 +25,10 @@ fn candidate(name: &str) -> Result<TrainConfig, String> {
             cfg.epochs = n;
         } else if let Some(n) = number("s") {
             cfg.seed = n as u64;
+        } else if let Some(n) = number("lr") {
+            cfg.lr = n as f32 * 1e-4;
+        } else if let Some(n) = number("b") {
+            cfg.batch = n;
         } else {
             return Err(format!("unknown candidate part {part:?} in {name:?}"));
         }
