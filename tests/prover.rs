@@ -43,6 +43,19 @@ fn fixture() -> &'static Fixture {
     })
 }
 
+/// The fixture's keys written as `zkmnist setup` writes them.
+fn write_keys(f: &Fixture, dir: &std::path::Path) -> keys::KeysManifest {
+    keys::write(
+        dir,
+        DEV_SETUP,
+        &f.params,
+        &f.vk,
+        &f.pk,
+        &f.circuit.spec().content_hash,
+    )
+    .unwrap()
+}
+
 #[test]
 fn proof_verifies() {
     let f = fixture();
@@ -115,15 +128,7 @@ fn pinned_verifying_key_matches_the_circuit() {
 fn keys_round_trip_and_corruption_is_detected() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
-    let m = keys::write(
-        dir.path(),
-        DEV_SETUP,
-        &f.params,
-        &f.vk,
-        &f.pk,
-        &f.circuit.spec().content_hash,
-    )
-    .unwrap();
+    let m = write_keys(f, dir.path());
     let v = keys::load_verifier(dir.path(), &f.circuit).unwrap();
     assert_eq!(v.manifest, m);
     prover::verify(&v.params, &v.vk, &f.publics, &f.proof).unwrap();
@@ -229,15 +234,7 @@ fn the_statement_api_gives_one_verdict_per_case() {
     use zkmnist::statement::{self, PublicInputs, VerdictKind};
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
-    keys::write(
-        dir.path(),
-        DEV_SETUP,
-        &f.params,
-        &f.vk,
-        &f.pk,
-        &f.circuit.spec().content_hash,
-    )
-    .unwrap();
+    write_keys(f, dir.path());
     let verifier = keys::load_verifier(dir.path(), &f.circuit).unwrap();
     let prover_keys = keys::load_prover(dir.path(), &f.circuit).unwrap();
     let pixels = common::npm_digits(Split::Holdout).images[3];
