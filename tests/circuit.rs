@@ -376,6 +376,13 @@ fn requantization_rows_check_the_quotient_and_the_chain() {
         &gate("dense input"),
         dq,
     );
+    // Its remainder is one byte (shift <= 8): `2^(16-s) y + 2^15 = 2^16 a + 256 a[+d1]`.
+    assert!(plan().low_bytes_from > plan().q_dense.start);
+    assert_fails_at(
+        &tampered(|c| c.cols.a, dq + plan().d1, plus_one),
+        &gate("dense input"),
+        dq,
+    );
 }
 
 #[test]
@@ -424,6 +431,46 @@ fn weight_chains_and_the_dense_block() {
         &gate("weight chain"),
         w,
     );
+}
+
+#[test]
+fn weight_chains_share_the_packing_rows() {
+    // The packing rows (from PUBLIC_ROWS) also hold weight chains in `g`; `h` and `q` stay
+    // zero there, so both the chain's gate and the packing (the algebra gate) hold.
+    let t = PUBLIC_ROWS;
+    let s = setup();
+    let g = match &s.honest.advice_values(s.config.cols.g)[t] {
+        AdviceCellValue::Assigned(a) => a.evaluate(),
+        AdviceCellValue::Poison(_) => Fr::ZERO,
+    };
+    assert_ne!(g, Fr::ZERO, "a weight chain on the first packing row");
+    assert_fails_at(
+        &tampered(|c| c.cols.g, t, plus_one),
+        &gate("weight chain"),
+        t,
+    );
+    // A non-zero `q` there breaks the algebra gate's product.
+    assert_fails_at(&tampered(|c| c.cols.q, t, plus_one), &gate("algebra"), t);
+}
+
+#[test]
+fn the_ladder_of_powers() {
+    // The ladder's `y` is copy-constrained: 0 on every row but the last, 1 there.
+    let l = plan().ladder.clone();
+    assert!(l.len() >= 2);
+    for row in [l.start, l.end - 2, l.end - 1] {
+        let f = tampered(|c| c.cols.y, row, plus_one);
+        assert!(
+            f.iter()
+                .any(|x| x.contains("Equality constraint not satisfied")
+                    && (x.contains(&format!("on row {row})"))
+                        || x.contains(&format!("at offset {})", row - region_start())))),
+            "{row}: {f:#?}"
+        );
+    }
+    // Its `h` is the claims chain: `h = z h[+1] + y`.
+    let t = l.start + 3;
+    assert_fails_at(&tampered(|c| c.cols.h, t, plus_one), &gate("claim"), t);
 }
 
 #[test]

@@ -156,29 +156,41 @@ impl<'a> Algebra<'a> {
         Ok(e)
     }
 
-    /// `z^e` (results reused).
+    /// Makes `w`, a cell equal to `z^e`, available to [`Algebra::power`].
+    pub fn add_power(&mut self, e: usize, w: Wire) {
+        self.powers.entry(e).or_insert(w);
+    }
+
+    /// `z^e` (results reused): one product of two known powers if there are two that add up
+    /// to `e`, else a square or a product with the largest known power that leaves an even
+    /// rest.
     pub fn power(&mut self, region: &mut Region<Fr>, e: usize) -> Result<Wire, Error> {
         if let Some(w) = self.powers.get(&e) {
             return Ok(*w);
         }
-        // From the largest known power below `e` when it divides the rest cheaply, else square
-        // and multiply.
-        let w = if let Some((&k, &base)) = self
+        let pair = self
             .powers
-            .range(..e)
-            .next_back()
-            .filter(|(k, _)| **k > 1 && self.powers.contains_key(&(e - **k)))
-        {
-            let rest = self.powers[&(e - k)];
-            self.mul(region, base, rest)?
-        } else if e.is_multiple_of(2) {
-            let half = self.power(region, e / 2)?;
-            self.mul(region, half, half)?
-        } else {
-            let rest = self.power(region, e - 1)?;
-            let z = self.constants()?.z;
-            self.mul(region, rest, z)?
+            .range(1..e)
+            .rev()
+            .map(|(&k, _)| k)
+            .find(|k| self.powers.contains_key(&(e - k)));
+        let (x, y) = match pair {
+            Some(k) => (k, e - k),
+            None if e.is_multiple_of(2) => (e / 2, e / 2),
+            None => {
+                let k = self
+                    .powers
+                    .range(1..e)
+                    .rev()
+                    .map(|(&k, _)| k)
+                    .find(|k| (e - k).is_multiple_of(2))
+                    .ok_or(Error::Synthesis)?;
+                (k, e - k)
+            }
         };
+        let x = self.power(region, x)?;
+        let y = self.power(region, y)?;
+        let w = self.mul(region, x, y)?;
         self.powers.insert(e, w);
         Ok(w)
     }

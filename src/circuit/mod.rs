@@ -116,7 +116,7 @@ pub struct Dimensions {
     pub k: u32,
     /// Rows before halo2's blinding rows.
     pub usable_rows: usize,
-    /// Rows of the lookup lane in use (Q-block, pixels, bytes).
+    /// Rows of the lookup lane in use (Q-block, pixels, bytes, claims; the ladder not counted).
     pub lookup_rows: usize,
     /// Rows of the activation table.
     pub table_rows: usize,
@@ -173,6 +173,7 @@ impl ZkmnistCircuit {
             dense_inputs: plan.q_dense.len(),
             d1: plan.d1,
             d2: plan.d2,
+            dense_one_byte: plan.low_bytes_from != plan.q_dense.start,
             pack_radix_log2: 8 * plan.convs[0].s as u32,
         };
         Ok(ZkmnistCircuit {
@@ -212,7 +213,7 @@ impl ZkmnistCircuit {
         Ok(Dimensions {
             k: p.k,
             usable_rows: p.usable,
-            lookup_rows: p.bytes.end - p.q_block.start,
+            lookup_rows: p.ladder.start - p.q_block.start,
             table_rows: crate::model::plan::table_rows(&self.spec),
             poseidon_rows: p.usable - p.poseidon,
         })

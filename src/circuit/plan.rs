@@ -15,19 +15,27 @@
 //!   gap row, the 10 argmax difference rows, then each earlier convolution's outputs in the next
 //!   convolution's class order (see [`ConvGeometry::classes`]);
 //! - the 784 pixels in the first convolution's class order;
-//! - the high bytes of every Q-block value (`d1` rows below it), then the low bytes (`d2`).
+//! - the high bytes of every Q-block value (`d1` rows below it), then the low bytes (`d2`) of
+//!   the rows from [`Plan::low_bytes_from`] on: the last convolution's remainders need no low
+//!   byte when its shift is at most 8 (see [`one_byte_remainder`]), so the low bytes start at
+//!   the gap row after its outputs;
+//! - beside the bytes, in `y`, every convolution's full-correlation claims, summed by the claims
+//!   chain in `h`; the chain runs on below bytes and claims as the *ladder*, whose `h` holds the
+//!   powers `z^0, z^1, ...` the Freivalds sums use, up to the last usable row but one.
 //!
 //! Everything aligned with lookup rows reads them at rotation 0, `d1` or `d2`; the rest is wired
 //! by copy constraints.
 
 use crate::commitment::CALLS;
 use crate::model::plan::{ConvGeometry, conv_geometries};
-use crate::model::spec::{CLASSES, IMAGE_PIXELS, ModelError, ModelSpec};
+use crate::model::spec::{CLASSES, IMAGE_PIXELS, Layer, ModelError, ModelSpec};
 use std::ops::Range;
 
 /// Rows one Poseidon permutation takes: 69 rounds of 5 rows, then the 5-row output state.
 pub const PERMUTATION_ROWS: usize =
     5 * (crate::commitment::FULL_ROUNDS + crate::commitment::PARTIAL_ROUNDS + 1);
+/// Fewest rows of the ladder of powers of `z` (it holds `z^0 .. z^(len - 1)`).
+pub const MIN_LADDER: usize = 2;
 /// Rows of public inputs at the top (`image_commitment`, `digit`, `context`).
 pub const PUBLIC_ROWS: usize = 3;
 
@@ -58,14 +66,27 @@ pub struct Plan {
     pub d1: usize,
     /// Distance from a Q-block row to its low byte.
     pub d2: usize,
+    /// First Q-block row with a low byte (the rows before it have only a high byte).
+    pub low_bytes_from: usize,
     /// Rows of each convolution's full-correlation claims.
     pub claims: Vec<Range<usize>>,
-    /// Rows of the claims chain (every byte row and every claim; its gap row is the next).
+    /// Rows of the claims chain (every byte row, every claim and the ladder; its gap row is
+    /// the next).
     pub claims_region: Range<usize>,
+    /// Rows of the ladder of powers at the end of the claims chain: `y` is 0 but 1 on the last
+    /// row (copy-constrained), so the chain's `h` is `z^k` on row `ladder.end - 1 - k`.
+    pub ladder: Range<usize>,
     /// Rows of the byte checks (high then low bytes).
     pub bytes: Range<usize>,
     /// Rows of the dense layer's weight block in `g` (10 blocks of the input length).
     pub dense_block: Range<usize>,
+}
+
+/// Whether a requantization with this shift is checked with one byte: the remainder of
+/// `2^(16-s) (acc + 2^(s-1)) = 2^16 q + R` is a multiple of `2^(16-s)`, so for `s <= 8` its low
+/// byte is zero and `R = 256 hi` with one looked-up byte `hi` says `0 <= R < 2^16`.
+pub fn one_byte_remainder(shift: u32) -> bool {
+    shift <= 8
 }
 
 fn no_fit(what: &str, need: usize, have: usize) -> ModelError {
@@ -100,7 +121,22 @@ impl Plan {
         let q_block = poseidon..row;
         let pixels = row..row + IMAGE_PIXELS;
         let d1 = pixels.end - q_block.start;
-        let d2 = d1 + q_block.len();
+        let last_shift = spec
+            .layers
+            .iter()
+            .filter_map(|l| match l {
+                Layer::Conv2d(c) => Some(c.requant.shift),
+                Layer::Dense(_) => None,
+            })
+            .next_back()
+            .unwrap_or(0);
+        let low_bytes_from = if one_byte_remainder(last_shift) {
+            q_dense.end
+        } else {
+            q_dense.start
+        };
+        // The low bytes follow the high bytes: row `low_bytes_from`'s is at `q_block.end + d1`.
+        let d2 = d1 + q_block.end - low_bytes_from;
         let bytes = q_block.start + d1..q_block.end + d2;
         let mut claims = Vec::new();
         let mut at = bytes.start;
@@ -108,15 +144,18 @@ impl Plan {
             claims.push(at..at + c.full_outputs());
             at += c.full_outputs();
         }
-        let claims_region = bytes.start..bytes.end.max(at);
-        // The chain's gap row follows the region.
-        if claims_region.end + 1 > usable {
+        // The claims chain runs on to the last usable row but one (its gap row is the last):
+        // below the claims and bytes it is the ladder of powers of `z`.
+        let lane_end = bytes.end.max(at);
+        if lane_end + MIN_LADDER + 1 > usable {
             return Err(no_fit(
                 "the lookup lane and the claims",
-                claims_region.end + 1 - poseidon,
+                lane_end + MIN_LADDER + 1 - poseidon,
                 usable - poseidon,
             ));
         }
+        let ladder = lane_end..usable - 1;
+        let claims_region = bytes.start..ladder.end;
         let dense_block = q_dense.start..q_dense.start + CLASSES * q_dense.len();
         if dense_block.end > usable {
             return Err(no_fit(
@@ -138,8 +177,10 @@ impl Plan {
             pixels,
             d1,
             d2,
+            low_bytes_from,
             claims,
             claims_region,
+            ladder,
             bytes,
             dense_block,
         })

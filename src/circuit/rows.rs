@@ -17,7 +17,7 @@
 //! | conv input end      | last of a class                     | requant; `h = b` |
 //! | dense input         | the last convolution's outputs      | requant; `h = h[+1] + b g` |
 //! | argmax difference   | argmax rows of the Q-block          | `a = b`; `h = bytes` |
-//! | claim               | claims and every byte row           | `a = b`; `h = z h[+1] + y` |
+//! | claim               | claims, byte and ladder rows        | `a = b`; `h = z h[+1] + y` |
 //! | dense weights       | dense block, all but the last block | `g = z g[+N] + w` |
 //! | dense weights end   | last block                          | `g = w` |
 //! | weight chain        | weight chains                       | `g = z g[+1] + w` |
@@ -32,6 +32,8 @@
 //!
 //! Requant of a layer with shift `s`: `2^(16 - s) y + 2^15 = bytes`, i.e. with `acc = y`,
 //! `2^(16-s)(acc + 2^(s-1)) = 2^16 q + R` with `R` two bytes and `q = a` in the table's range.
+//! The last convolution's rows drop the low byte (`R = 256 a[+d1]`) when its shift is at most 8:
+//! `R` is then a multiple of 256 anyway ([`super::plan::one_byte_remainder`]).
 //!
 //! Selectors are created in an order (see [`RowKinds::new`]) that lets halo2's selector
 //! compression fold rows kinds that never share a row into one fixed column each.
@@ -59,6 +61,8 @@ pub struct GateParams {
     pub d1: usize,
     /// Distance from a Q-block row to its low byte.
     pub d2: usize,
+    /// Whether the last convolution's remainders are one byte (no low byte).
+    pub dense_one_byte: bool,
     /// log2 of the pixel packing radix (`8 * stride` of the first convolution).
     pub pack_radix_log2: u32,
 }
@@ -113,7 +117,7 @@ pub struct RowKinds {
     pub dense_input: Selector,
     /// Argmax differences.
     pub arg_difference: Selector,
-    /// Claims and byte rows.
+    /// Claims, byte and ladder rows.
     pub claim: Selector,
     /// Dense weight block.
     pub dense_weights: Selector,
@@ -197,8 +201,14 @@ impl RowKinds {
                 + adv(m, k.a, p.d1 as i32) * c(256)
                 + adv(m, k.a, p.d2 as i32)
         };
-        let requant = move |m: &mut VirtualCells<Fr>, shift: u32| {
-            adv(m, k.y, 0) * c(1 << (16 - shift)) + c(1 << 15) - bytes(m)
+        // With one byte (shift <= 8, see `plan::one_byte_remainder`) the low byte is omitted.
+        let requant = move |m: &mut VirtualCells<Fr>, shift: u32, one_byte: bool| {
+            let r = if one_byte {
+                adv(m, k.a, 0) * c(1 << 16) + adv(m, k.a, p.d1 as i32) * c(256)
+            } else {
+                bytes(m)
+            };
+            adv(m, k.y, 0) * c(1 << (16 - shift)) + c(1 << 15) - r
         };
         let zc = |m: &mut VirtualCells<Fr>| m.query_challenge(k.z);
         // `h = mult h[+1] + b`, or `h = b` without a multiplier.
@@ -238,19 +248,19 @@ impl RowKinds {
         for l in 0..self.conv_input.len() {
             let (shift, next_c, next_gap) = (p.shifts[l], p.c_outs[l + 1], p.row_gaps[l + 1]);
             gate(meta, "conv input", self.conv_input[l], &|m| {
-                vec![requant(m, shift), chain(m, Some(next_c))]
+                vec![requant(m, shift, false), chain(m, Some(next_c))]
             });
             gate(meta, "conv input gap", self.conv_input_gap[l], &|m| {
-                vec![requant(m, shift), chain(m, Some(next_gap))]
+                vec![requant(m, shift, false), chain(m, Some(next_gap))]
             });
             gate(meta, "conv input end", self.conv_input_end[l], &|m| {
-                vec![requant(m, shift), chain(m, None)]
+                vec![requant(m, shift, false), chain(m, None)]
             });
         }
         let last_shift = p.shifts.last().copied().unwrap_or(1);
         gate(meta, "dense input", self.dense_input, &|m| {
             vec![
-                requant(m, last_shift),
+                requant(m, last_shift, p.dense_one_byte),
                 adv(m, k.h, 0) - adv(m, k.h, 1) - adv(m, k.b, 0) * adv(m, k.g, 0),
             ]
         });

@@ -18,6 +18,7 @@ use halo2_proofs::circuit::{Cell, Region, Value};
 use halo2_proofs::plonk::Error;
 use halo2curves::bn256::Fr;
 use halo2curves::ff::Field;
+use std::ops::Range;
 
 /// The pixel rows' cells later stages need.
 pub struct PixelCells {
@@ -124,9 +125,19 @@ pub fn assign_chain_start(
     })
 }
 
+/// What the commitment's assignment leaves to the rest of the circuit.
+pub struct Commitment {
+    /// The commitment cell.
+    pub wire: Wire,
+    /// Cells to constrain to zero.
+    pub zeros: Vec<Cell>,
+    /// The packing rows: algebra rows whose `h`, `q` stay zero, so weight chains (which use
+    /// only `g`) may share them.
+    pub packing: Range<usize>,
+}
+
 /// Packs the image rows (algebra rows) and wires the chain: each permutation's inputs are
-/// zero, the previous output and three packed rows. Returns the commitment and the cells to
-/// constrain to zero.
+/// zero, the previous output and three packed rows.
 pub fn assign_commitment(
     c: &ZkmnistCircuit,
     chips: &Chips,
@@ -134,15 +145,17 @@ pub fn assign_commitment(
     algebra: &mut Algebra,
     pixels: &PixelCells,
     perms: &Permutations,
-) -> Result<(Wire, Vec<Cell>), Error> {
+) -> Result<Commitment, Error> {
     let g = c.plan().convs[0];
     let k = &chips.cols;
     let mut row_cells = Vec::with_capacity(IMAGE_SIDE);
+    let mut packing: Option<Range<usize>> = None;
     for (r, parts) in pixels.packed.iter().enumerate() {
         match g.s {
             1 => row_cells.push(parts[0]),
             _ => {
                 let t = algebra.take(2)?;
+                packing = Some(packing.map_or(t..t + 2, |p| p.start..t + 2));
                 chips.kinds.algebra.enable(region, t)?;
                 for (i, part) in parts.iter().enumerate() {
                     let cell = region.assign_advice(k.y, t + i, part.value).cell();
@@ -168,13 +181,14 @@ pub fn assign_commitment(
     }
     let last = perms.perms[CALLS - 1];
     let value = perms.states[CALLS - 1].as_ref().map(|s| s[ROUNDS][0]);
-    Ok((
-        Wire {
+    Ok(Commitment {
+        wire: Wire {
             cell: last.output,
             value,
         },
         zeros,
-    ))
+        packing: packing.unwrap_or(0..0),
+    })
 }
 
 /// The squares of the S-box inputs (phase 2).

@@ -98,15 +98,25 @@ pub fn requant_parts(acc: i64, shift: u32) -> (i64, i64, i64) {
     (q, r >> 8, r & 0xff)
 }
 
+/// Phase-1 cells of the convolutions a caller wires.
+pub struct Claims {
+    /// The claim cells, per layer.
+    pub layers: Vec<Vec<Wire>>,
+    /// The ladder's `y` cells that must be zero.
+    pub ladder_zeros: Vec<Cell>,
+    /// The ladder's last `y` cell, which must be one.
+    pub ladder_one: Cell,
+}
+
 /// Phase 1 of every convolution: requantization rows, their bytes, the full-correlation
 /// claims (valid ones wired to the requantization rows), the claims chain's selectors over
-/// every claim and byte row. Returns the claim cells per layer.
+/// every claim, byte and ladder row.
 pub fn assign_claims(
     c: &ZkmnistCircuit,
     chips: &Chips,
     region: &mut Region<Fr>,
     data: &[Value<ConvData>],
-) -> Result<Vec<Vec<Wire>>, Error> {
+) -> Result<Claims, Error> {
     let plan = c.plan();
     let k = &chips.cols;
     let layers = conv_layers(c);
@@ -136,7 +146,8 @@ pub fn assign_claims(
             acc_cells[qr.index] = Some(region.assign_advice(k.y, t, acc.map(fe)).cell());
             region.assign_advice(k.a, t, parts.map(|p| fe(p.0)));
             region.assign_advice(k.b, t, parts.map(|p| fe(layer.requant.activate(p.0))));
-            for (d, byte) in [(plan.d1, parts.map(|p| p.1)), (plan.d2, parts.map(|p| p.2))] {
+            let low = (t >= plan.low_bytes_from).then_some((plan.d2, parts.map(|p| p.2)));
+            for (d, byte) in std::iter::once((plan.d1, parts.map(|p| p.1))).chain(low) {
                 region.assign_advice(k.a, t + d, byte.map(fe));
                 region.assign_advice(k.b, t + d, byte.map(fe));
             }
@@ -161,13 +172,31 @@ pub fn assign_claims(
         }
         all_claims.push(claims);
     }
+    let mut ladder_zeros = Vec::with_capacity(plan.ladder.len());
+    let mut ladder_one = None;
     for t in plan.claims_region.clone() {
         chips.kinds.claim.enable(region, t)?;
-        if !plan.claims.iter().any(|r| r.contains(&t)) {
-            region.assign_advice(k.y, t, Value::known(Fr::ZERO));
+        if !plan.bytes.contains(&t) {
+            region.assign_advice(k.a, t, Value::known(Fr::ZERO));
+            region.assign_advice(k.b, t, Value::known(Fr::ZERO));
+        }
+        if plan.claims.iter().any(|r| r.contains(&t)) {
+            continue;
+        }
+        let bottom = t + 1 == plan.ladder.end;
+        let y = Fr::from(u64::from(bottom));
+        let cell = region.assign_advice(k.y, t, Value::known(y)).cell();
+        match (plan.ladder.contains(&t), bottom) {
+            (true, true) => ladder_one = Some(cell),
+            (true, false) => ladder_zeros.push(cell),
+            (false, _) => {}
         }
     }
-    Ok(all_claims)
+    Ok(Claims {
+        layers: all_claims,
+        ladder_zeros,
+        ladder_one: ladder_one.ok_or(Error::Synthesis)?,
+    })
 }
 
 /// One input row of a class: `(lane row, value)` per input.
@@ -300,8 +329,9 @@ pub fn assign_checks(
     Ok(())
 }
 
-/// `K_cpq(z)`: a weight chain for every tap of class `(ch, p, q)`, each scaled by its shift
-/// `z^(C (f a' + b'))`, summed.
+/// `K_cpq(z)`: one weight chain per kernel row of the class's taps (the taps `(a', b')` with
+/// the same `a'` have consecutive exponents `C (f a' + b') + o`, so one chain over `b'` then
+/// `o` holds them all), each scaled by `z^(C (f a' + b'_min))`, summed.
 #[allow(clippy::too_many_arguments)]
 fn kernel(
     chips: &Chips,
@@ -315,31 +345,51 @@ fn kernel(
     q: usize,
     z: Value<Fr>,
 ) -> Result<Wire, Error> {
+    let mut rows: std::collections::BTreeMap<usize, Vec<(usize, usize, usize)>> =
+        std::collections::BTreeMap::new();
+    for (a2, b2, ky, kx) in g.taps(p, q) {
+        rows.entry(a2).or_default().push((b2, ky, kx));
+    }
     let mut ts = Vec::new();
     let mut shifts = Vec::new();
-    for (a2, b2, ky, kx) in g.taps(p, q) {
-        let weights: Vec<i64> = (0..g.c_out)
-            .map(|o| layer.weights[((o * g.c_in + ch) * g.k + ky) * g.k + kx])
-            .collect();
-        let start = chain_rows.take(algebra, g.c_out + 1)?;
+    for (a2, taps) in rows {
+        let lo = taps.iter().map(|t| t.0).min().ok_or(Error::Synthesis)?;
+        let hi = taps.iter().map(|t| t.0).max().ok_or(Error::Synthesis)?;
+        let mut weights = vec![0i64; g.c_out * (hi - lo + 1)];
+        for (b2, ky, kx) in taps {
+            for o in 0..g.c_out {
+                weights[(b2 - lo) * g.c_out + o] =
+                    layer.weights[((o * g.c_in + ch) * g.k + ky) * g.k + kx];
+            }
+        }
+        let start = chain_rows.take(algebra, weights.len() + 1)?;
         ts.push(weight_chain(chips, region, algebra, start, &weights, z)?);
-        shifts.push(algebra.power(region, g.c_out * (g.f * a2 + b2))?);
+        shifts.push(g.c_out * (g.f * a2 + lo));
     }
+    if let ([t], [0]) = (ts.as_slice(), shifts.as_slice()) {
+        return Ok(*t);
+    }
+    let shifts = shifts
+        .into_iter()
+        .map(|e| algebra.power(region, e))
+        .collect::<Result<Vec<_>, _>>()?;
     algebra.dot(region, &shifts, &ts)
 }
 
 /// The chain `h = z h[+1] + y` over the whole claims region, ending on a gap row. Returns, per
-/// layer, the chain at its first claim and at the row after its last.
+/// layer, the chain at its first claim and at the row after its last; hands the ladder's
+/// powers of `z` to `algebra`.
 fn claims_chain(
     chips: &Chips,
     region: &mut Region<Fr>,
-    algebra: &Algebra,
+    algebra: &mut Algebra,
     plan: &Plan,
     claims: &[Vec<Wire>],
     z: Value<Fr>,
 ) -> Result<Vec<(Wire, Wire)>, Error> {
     let rows = plan.claims_region.clone();
     let mut values = vec![Value::known(Fr::ZERO); rows.len()];
+    values[plan.ladder.end - 1 - rows.start] = Value::known(Fr::ONE);
     for (l, r) in plan.claims.iter().enumerate() {
         for (i, w) in claims[l].iter().enumerate() {
             values[r.start + i - rows.start] = w.value;
@@ -360,11 +410,12 @@ fn claims_chain(
         cells[i] = Some(Wire::assign(region, chips.cols.h, t, v));
         below = v;
     }
+    let at = |row: usize| cells[row - rows.start].ok_or(Error::Synthesis);
+    for e in 0..plan.ladder.len() {
+        algebra.add_power(e, at(plan.ladder.end - 1 - e)?);
+    }
     plan.claims
         .iter()
-        .map(|r| {
-            let at = |row: usize| cells[row - rows.start].ok_or(Error::Synthesis);
-            Ok((at(r.start)?, at(r.end)?))
-        })
+        .map(|r| Ok((at(r.start)?, at(r.end)?)))
         .collect()
 }

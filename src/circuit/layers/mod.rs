@@ -102,21 +102,25 @@ pub fn conv_data(c: &ZkmnistCircuit) -> Vec<Value<ConvData>> {
         .collect()
 }
 
-/// Rows of `g` for weight chains: the rows after the dense block, then the algebra region.
+/// Rows of `g` for weight chains: the rows after the dense block, then the image packing's
+/// algebra rows (a weight chain uses only `g` and `w`; there `h` and `q` stay zero, so the
+/// algebra gate's product is zero), then the rest of the algebra region.
 pub struct ChainRows {
     rows: Range<usize>,
+    packing: Range<usize>,
 }
 
 impl ChainRows {
     /// `n` consecutive rows.
     pub fn take(&mut self, algebra: &mut Algebra, n: usize) -> Result<usize, Error> {
-        if self.rows.len() >= n {
-            let start = self.rows.start;
-            self.rows.start += n;
-            Ok(start)
-        } else {
-            algebra.take(n)
+        for free in [&mut self.rows, &mut self.packing] {
+            if free.len() >= n {
+                let start = free.start;
+                free.start += n;
+                return Ok(start);
+            }
         }
+        algebra.take(n)
     }
 }
 
@@ -134,22 +138,25 @@ pub fn assign(
     // Phase 1: everything the prover claims.
     let pixels = commit::assign_pixels(c, &chips, region)?;
     let perms = commit::assign_chain_start(c, &chips, region)?;
-    let (commitment, mut zeros) =
-        commit::assign_commitment(c, &chips, region, &mut algebra, &pixels, &perms)?;
+    let commitment = commit::assign_commitment(c, &chips, region, &mut algebra, &pixels, &perms)?;
+    let mut zeros = commitment.zeros;
     let claims = conv::assign_claims(c, &chips, region, &data)?;
+    zeros.extend(claims.ladder_zeros.iter().copied());
     let dense = dense::assign_phase1(c, &chips, region, &mut algebra)?;
     zeros.extend(dense.argmax.zeros.iter().copied());
-    public_rows(c, &chips, region, commitment, dense.argmax.digit)?;
+    public_rows(c, &chips, region, commitment.wire, dense.argmax.digit)?;
 
     region.next_phase();
     let z = region.get_challenge(chips.cols.z);
 
     // Phase 2: the chains and sums that check the claims.
-    algebra.assign_constants(region, z)?;
+    let constants = algebra.assign_constants(region, z)?;
     algebra.zero_all(region, &zeros)?;
+    region.constrain_equal(claims.ladder_one, constants.one.cell);
     commit::assign_squares(c, &chips, region, &perms);
     let mut chain_rows = ChainRows {
         rows: plan.chain_rows(),
+        packing: commitment.packing,
     };
     conv::assign_checks(
         c,
@@ -158,7 +165,7 @@ pub fn assign(
         &mut algebra,
         &mut chain_rows,
         &data,
-        &claims,
+        &claims.layers,
         z,
     )?;
     dense::assign_phase2(c, &chips, region, &mut algebra, &mut chain_rows, &dense, z)?;
