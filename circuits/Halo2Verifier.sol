@@ -11,7 +11,7 @@ pragma solidity 0.8.19;
 contract Halo2Verifier {
     uint256 internal constant R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
     uint256 internal constant Q = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47;
-    uint256 internal constant VK_DIGEST = 0x1f73ecaa91cc28f3856e345b5fab718d6022f4901754cdfd6c81c8dffa823a77;
+    uint256 internal constant VK_DIGEST = 0x1f5c8079a239d853bb179067badd9e61c9b799e85d39486bb9ab3bfe79b3e180;
 
     // Memory: the transcript buffer [0, 1824), then named slots.
     uint256 internal constant CHALLENGE_0 = 1824;
@@ -36,9 +36,9 @@ contract Halo2Verifier {
     uint256 internal constant D_7 = 2432;
     uint256 internal constant D_8 = 2464;
     uint256 internal constant D_9 = 2496;
-    uint256 internal constant D_300 = 2528;
-    uint256 internal constant D_1671 = 2560;
-    uint256 internal constant D_2258 = 2592;
+    uint256 internal constant D_325 = 2528;
+    uint256 internal constant D_1696 = 2560;
+    uint256 internal constant D_2283 = 2592;
     uint256 internal constant INV_LAG_M13 = 2624;
     uint256 internal constant INV_LAG_M12 = 2656;
     uint256 internal constant INV_LAG_M11 = 2688;
@@ -447,9 +447,9 @@ contract Halo2Verifier {
             mstore(D_7, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0x3a8d2f7985c1028bc933b74ecf050f94f908d9654a63b655cd8b452027855a, r)), r))
             mstore(D_8, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0xdd30b9ad8c173555d2a33029bc807ac165b61281e9054a173af7ff4e4fc88fc, r)), r))
             mstore(D_9, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0xe166be30fd9903c1ecd791b4b91d0c14627155a2f5dfe719039e8bcad8bc7ff, r)), r))
-            mstore(D_300, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0x93e26111e96e65a1e6872d0ed89706ba8378ebffdf3a1e9eac67a5c207eb100, r)), r))
-            mstore(D_1671, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0x2608b718c8395ddfb4d2e08ad83222e02efecf3a5a7b32f56ee72f6291f7214f, r)), r))
-            mstore(D_2258, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0x4346e992c72b4cdc569ebdd8198cff30bb411950d412416c7616202dc66fa53, r)), r))
+            mstore(D_325, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0x23d10603d7e9cf8ab960dc1086d196a2aab18bce4490322fc9a74a2a59409e9b, r)), r))
+            mstore(D_1696, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0x12f525f8f0f3e2a66ce0904f9afd9c26949e2db4e5717e5ed82bcf2012d799d0, r)), r))
+            mstore(D_2283, addmod(mload(U), sub(r, mulmod(mload(INV_X), 0x2ada8c47af8684900fa836b768f17e54c88ef9af273823e114693ff41339436b, r)), r))
             mstore(INV_LAG_M13, addmod(mload(INV_X), 0x3f6901d1c1233ec993061d09fa0dd1c3758ca961ab6938e64e5ccfa68067ff6, r))
             mstore(INV_LAG_M12, addmod(mload(INV_X), 0xdaef86f88c440658be430f38559b834662c0dbd4d47a55d6e97fb49c41a2cff, r))
             mstore(INV_LAG_M11, addmod(mload(INV_X), 0x1f4889329d42cf3c75414a4e3d9c93f80e8f78eaf8867571ebf22103804f16d5, r))
@@ -469,8 +469,8 @@ contract Halo2Verifier {
             mstore(INV_XN1, addmod(mload(XN), 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000, r))
             mstore(INV_ZSET_1, mulmod(mload(D_0), mload(D_1), r))
             mstore(INV_ZSET_2, mulmod(mload(D_4), mulmod(mload(D_3), mulmod(mload(D_2), mload(INV_ZSET_1), r), r), r))
-            mstore(INV_ZSET_3, mulmod(mload(D_300), mload(INV_ZSET_1), r))
-            mstore(INV_ZSET_4, mulmod(mload(D_2258), mulmod(mload(D_0), mload(D_1671), r), r))
+            mstore(INV_ZSET_3, mulmod(mload(D_325), mload(INV_ZSET_1), r))
+            mstore(INV_ZSET_4, mulmod(mload(D_2283), mulmod(mload(D_0), mload(D_1696), r), r))
             mstore(INV_ZSET_6, mulmod(mload(D_1), mulmod(mload(D_M13), mload(D_0), r), r))
             mstore(INV_ZSET_7, mulmod(mload(D_M1), mload(D_0), r))
             mstore(INV_ZSET_5, mload(D_0))
@@ -584,11 +584,11 @@ contract Halo2Verifier {
             mstore(T10, mulmod(mload(CHALLENGE_0), mload(T9), r))
             mstore(T10, mulmod(mload(T10), mload(T10), r))
             mstore(T10, mulmod(mload(T10), mload(T10), r))
-            mstore(T11, addmod(mload(T7), addmod(calldataload(0x500), sub(r, mulmod(calldataload(0x5a0), mload(T10), r)), r), r))
-            mstore(T12, mulmod(mload(T4), mload(T0), r))
-            mstore(T13, addmod(calldataload(0x500), mload(T7), r))
-            mstore(T14, addmod(mulmod(calldataload(0x540), 0x10000, r), mulmod(calldataload(0x5c0), 0x100, r), r))
-            mstore(T15, sub(r, addmod(calldataload(0x5e0), mload(T14), r)))
+            mstore(T11, mulmod(mload(T4), mload(T0), r))
+            mstore(T12, addmod(calldataload(0x500), mload(T7), r))
+            mstore(T13, addmod(mulmod(calldataload(0x540), 0x10000, r), mulmod(calldataload(0x5c0), 0x100, r), r))
+            mstore(T14, sub(r, addmod(calldataload(0x5e0), mload(T13), r)))
+            mstore(T15, mulmod(mload(CHALLENGE_0), mload(T10), r))
             mstore(T16, sub(r, calldataload(0x960)))
             mstore(T17, addmod(0x2, mload(T16), r))
             mstore(T18, addmod(0x3, mload(T16), r))
@@ -648,12 +648,12 @@ contract Halo2Verifier {
             mstore(T57, mulmod(mload(Y), mload(Y), r))
             mstore(T58, mulmod(mload(Y), mload(T57), r))
             mstore(T8, mulmod(mload(Y), addmod(addmod(calldataload(0x4c0), mload(T8), r), mload(T56), r), r))
-            mstore(T0, mulmod(mload(T58), addmod(mulmod(mload(T58), mulmod(mulmod(mulmod(mulmod(calldataload(0x940), mload(T4), r), mload(T5), r), mload(T6), r), mload(T9), r), r), mulmod(mulmod(mload(T6), mulmod(mload(T5), mload(T0), r), r), addmod(mload(T11), mload(T8), r), r), r), r))
-            mstore(T9, mulmod(addmod(addmod(mulmod(calldataload(0x4c0), 0x100, r), 0x8000, r), mload(T15), r), mload(Y), r))
-            mstore(T10, mulmod(mulmod(mulmod(mulmod(calldataload(0x960), mload(T17), r), mload(T18), r), mload(T19), r), addmod(addmod(mload(T7), addmod(calldataload(0x500), sub(r, mulmod(calldataload(0x5a0), mulmod(mload(T10), mload(T10), r), r)), r), r), mload(T9), r), r))
-            mstore(T10, addmod(mulmod(mload(T57), addmod(mulmod(mload(T57), addmod(mload(T0), mulmod(mulmod(mload(T6), mload(T12), r), addmod(mload(T13), mload(T8), r), r), r), r), mulmod(mulmod(mload(T5), mload(T12), r), addmod(mload(T11), mload(T9), r), r), r), r), mload(T10), r))
-            mstore(T14, addmod(mulmod(mload(T57), addmod(mulmod(mload(T57), mload(T10), r), mulmod(mulmod(mload(T19), mulmod(mload(T18), mload(T16), r), r), addmod(mload(T13), mload(T9), r), r), r), r), mulmod(mulmod(mulmod(calldataload(0x900), mload(T21), r), mload(T22), r), addmod(addmod(mload(T23), sub(r, mulmod(calldataload(0x520), calldataload(0x560), r)), r), mulmod(addmod(addmod(0x8000, mulmod(calldataload(0x4c0), 0x400, r), r), sub(r, mload(T14)), r), mload(Y), r), r), r), r))
-            mstore(T56, addmod(mulmod(mload(T57), addmod(mulmod(mload(T57), mload(T14), r), mulmod(mulmod(mload(T19), mload(T24), r), addmod(addmod(calldataload(0x500), mload(T15), r), mload(T56), r), r), r), r), mulmod(mulmod(mload(T18), mload(T24), r), addmod(addmod(addmod(calldataload(0x500), sub(r, mulmod(mload(CHALLENGE_0), calldataload(0x5a0), r)), r), mload(T25), r), mload(T56), r), r), r))
+            mstore(T10, addmod(mulmod(mload(T58), mulmod(mulmod(mulmod(mulmod(calldataload(0x940), mload(T4), r), mload(T5), r), mload(T6), r), mload(T9), r), r), mulmod(mulmod(mload(T6), mulmod(mload(T5), mload(T0), r), r), addmod(addmod(mload(T7), addmod(calldataload(0x500), sub(r, mulmod(calldataload(0x5a0), mload(T10), r)), r), r), mload(T8), r), r), r))
+            mstore(T0, mulmod(addmod(addmod(mulmod(calldataload(0x4c0), 0x80, r), 0x8000, r), mload(T14), r), mload(Y), r))
+            mstore(T11, addmod(mulmod(mload(T57), addmod(mulmod(mload(T58), mload(T10), r), mulmod(mulmod(mload(T6), mload(T11), r), addmod(mload(T12), mload(T8), r), r), r), r), mulmod(mulmod(mload(T5), mload(T11), r), addmod(addmod(mload(T7), addmod(calldataload(0x500), sub(r, mulmod(calldataload(0x5a0), mload(T15), r)), r), r), mload(T0), r), r), r))
+            mstore(T15, mulmod(mulmod(mulmod(mulmod(calldataload(0x960), mload(T17), r), mload(T18), r), mload(T19), r), addmod(addmod(mload(T7), addmod(calldataload(0x500), sub(r, mulmod(calldataload(0x5a0), mulmod(mload(T15), mload(T15), r), r)), r), r), mload(T0), r), r))
+            mstore(T13, addmod(mulmod(mload(T57), addmod(mulmod(mload(T57), addmod(mulmod(mload(T57), mload(T11), r), mload(T15), r), r), mulmod(mulmod(mload(T19), mulmod(mload(T18), mload(T16), r), r), addmod(mload(T12), mload(T0), r), r), r), r), mulmod(mulmod(mulmod(calldataload(0x900), mload(T21), r), mload(T22), r), addmod(addmod(mload(T23), sub(r, mulmod(calldataload(0x520), calldataload(0x560), r)), r), mulmod(addmod(addmod(0x8000, mulmod(calldataload(0x4c0), 0x200, r), r), sub(r, mload(T13)), r), mload(Y), r), r), r), r))
+            mstore(T56, addmod(mulmod(mload(T57), addmod(mulmod(mload(T57), mload(T13), r), mulmod(mulmod(mload(T19), mload(T24), r), addmod(addmod(calldataload(0x500), mload(T14), r), mload(T56), r), r), r), r), mulmod(mulmod(mload(T18), mload(T24), r), addmod(addmod(addmod(calldataload(0x500), sub(r, mulmod(mload(CHALLENGE_0), calldataload(0x5a0), r)), r), mload(T25), r), mload(T56), r), r), r))
             mstore(T27, mulmod(mload(Y), addmod(mulmod(mload(Y), mload(T56), r), mulmod(mulmod(mulmod(mulmod(calldataload(0x920), mload(T27), r), mload(T28), r), mload(T29), r), addmod(addmod(calldataload(0x520), sub(r, mulmod(mload(CHALLENGE_0), calldataload(0x600), r)), r), mload(T30), r), r), r), r))
             mstore(T30, mulmod(mload(T57), addmod(mulmod(mload(Y), addmod(mload(T27), mulmod(mulmod(mload(T29), mulmod(mload(T28), mload(T26), r), r), addmod(calldataload(0x520), mload(T30), r), r), r), r), mulmod(mulmod(mload(T29), mload(T31), r), addmod(mload(T30), addmod(calldataload(0x520), sub(r, mulmod(mload(CHALLENGE_0), calldataload(0x620), r)), r), r), r), r), r))
             mstore(T23, addmod(mload(T30), mulmod(mulmod(mload(T22), mload(T20), r), addmod(addmod(addmod(calldataload(0x4a0), mload(T25), r), sub(r, mulmod(calldataload(0x580), 0x100, r)), r), mulmod(addmod(mload(T23), sub(r, mulmod(calldataload(0x4e0), calldataload(0x520), r)), r), mload(Y), r), r), r), r))
@@ -699,10 +699,10 @@ contract Halo2Verifier {
             mstore(T40, addmod(addmod(mload(T3), mulmod(mload(S_1), mulmod(mload(INV_X), addmod(addmod(mulmod(calldataload(0x4c0), mload(T52), r), mulmod(calldataload(0x580), mload(T51), r), r), mload(T33), r), r), r), r), mulmod(mload(S_5), mulmod(mulmod(mload(T2), mload(T53), r), mload(T40), r), r), r))
             mstore(T38, mulmod(mload(V), mload(T38), r))
             mstore(S_7, mulmod(mload(T38), mulmod(mload(T1), mload(INV_ZSET_3), r), r))
-            mstore(T53, mulmod(mload(S_7), mulmod(mload(T54), addmod(addmod(mulmod(calldataload(0x520), mulmod(mulmod(mload(D_1), mload(D_300), r), 0x1724c2df6f9917cbfd45644014f5717060eed62ab5a72f5718696456681aa56f, r), r), mulmod(calldataload(0x620), mulmod(mulmod(mload(D_0), mload(D_300), r), 0x6019cfc9376d7b656665c5cb3ef3591579063b5685af73bea660889a57c4b68, r), r), r), mulmod(calldataload(0x600), mulmod(mload(T55), 0x133dee96de21b0a764a48519b89cb15b6fb4ae685bb749fe411288b3e2690f2a, r), r), r), r), r))
+            mstore(T53, mulmod(mload(S_7), mulmod(mload(T54), addmod(addmod(mulmod(calldataload(0x520), mulmod(mulmod(mload(D_1), mload(D_325), r), 0x2cfd366a498e2a5f6109a8fa8fc4a26719417b903c59cb4349f9430a47884ef8, r), r), mulmod(calldataload(0x620), mulmod(mulmod(mload(D_0), mload(D_325), r), 0x304cb68fb61c119967d430c1ad16ab625e78a75f8baf9d2120158a32162aacf6, r), r), r), mulmod(calldataload(0x600), mulmod(mload(T55), 0x37eafebc2b9045aa7c2b1b0c62762f0d8adada12b6978be1db51deb824d0414, r), r), r), r), r))
             mstore(T38, mulmod(mload(V), mload(T38), r))
             mstore(S_8, mulmod(mload(T38), mulmod(mload(T1), mload(INV_ZSET_4), r), r))
-            mstore(T2, mulmod(mload(S_8), mulmod(mload(T54), addmod(addmod(mulmod(calldataload(0x540), mulmod(mulmod(mload(D_1671), mload(D_2258), r), 0x233af10d94f55d76b08bdbe134aa4b8b2c12558d596a7ffb9f04a24a54b0935a, r), r), mulmod(calldataload(0x5c0), mulmod(mulmod(mload(D_0), mload(D_2258), r), 0x17f9b0f15eab6561b3faf88a56830590ca35ff6f9a246a3832b14e621ba7c64c, r), r), r), mulmod(calldataload(0x5e0), mulmod(mulmod(mload(D_0), mload(D_1671), r), 0x2593fae6cec27d7b0c19b70177d55f9e5a1f7b93ffe3f6eeb60dfa7b6fa7a65c, r), r), r), r), r))
+            mstore(T2, mulmod(mload(S_8), mulmod(mload(T54), addmod(addmod(mulmod(calldataload(0x540), mulmod(mulmod(mload(D_1696), mload(D_2283), r), 0x1c978fa7428f96addb6cecc7598dd2717b14db689ec94c4774e9594693c2344f, r), r), mulmod(calldataload(0x5c0), mulmod(mulmod(mload(D_0), mload(D_2283), r), 0x193d713a51b22aa0c97b7634c04fdc93454164ef595745c7391626278e17834b, r), r), r), mulmod(calldataload(0x5e0), mulmod(mulmod(mload(D_0), mload(D_1696), r), 0x2af39c042e217f04cbb82870e92501b590119038fb524f13d9c46bb9be264868, r), r), r), r), r))
             mstore(T38, mulmod(mload(V), mload(T38), r))
             mstore(S_9, mulmod(mload(T38), mulmod(mload(T1), mload(INV_ZSET_5), r), r))
             mstore(T33, mulmod(mload(SHPLONK_Y), addmod(calldataload(0xa00), mulmod(mload(SHPLONK_Y), addmod(calldataload(0xa20), mulmod(mload(SHPLONK_Y), addmod(mload(H_EVAL), mulmod(calldataload(0x980), mload(SHPLONK_Y), r), r), r), r), r), r), r))
@@ -771,43 +771,43 @@ contract Halo2Verifier {
             mstore(0x80, calldataload(0x260)) mstore(0xa0, calldataload(0x280)) mstore(0xc0, mload(S_10))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x284c00a09c425607fbb5a2bbe560ba31b33829613bec4f8b1ba1991f13a12ac1) mstore(0xa0, 0x9545541efb3ef0e1189e6532b3b2ffcd814ed5aebf1eb05ae42aefb89d59a8f) mstore(0xc0, mload(S_11))
+            mstore(0x80, 0xd5778d23a42cf878d8eee9392a16cb0e8dd9e44ed8d6917b3fde30137a0b0c4) mstore(0xa0, 0x2561c8560267a20bbab9933a03366a9c5087d204cf5a056848984c7f1a65770b) mstore(0xc0, mload(S_11))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x188bbe5a0ab6e8c653c97fd1f0b403011d29ad72c4d9ca6e646a06183cd440d8) mstore(0xa0, 0x2d92272c79e86c48ff44df4defdd9181f4df2f9451f313d28614431aafb2f751) mstore(0xc0, mload(S_12))
+            mstore(0x80, 0x2abd2dcd9793c72fd3741e5b067b8071460ebb2cf15f73504391572044f4a023) mstore(0xa0, 0xd4be08dbb74222f2351ea78780d33647c2c29cb69659476033a604b78696ae1) mstore(0xc0, mload(S_12))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x2d3db926c3ff1c5a089cdbd3543b331a4976e2b16d8f236534e32bcd1f5deae0) mstore(0xa0, 0x618319bddb49ab51c041efb64d08672f43411ea43aa9125b20cbb35d12c8a9e) mstore(0xc0, mload(S_13))
+            mstore(0x80, 0xbef7609b4753e939f586b3054b554d24f0be4d2480b7d9795335f8f10de36db) mstore(0xa0, 0xe7cc7187a2b20ff8b505128f50403c9446a8f20987cc9e7c0e5fbac893523af) mstore(0xc0, mload(S_13))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
             mstore(0x80, 0xac13ab20347e5578e1eca7e08d2971e4372e89444bbef0ec088721066f52c6f) mstore(0xa0, 0x29cece03a9ac564834c958a080e66f22775657b70b8ee9b5817b918ddf90ee2c) mstore(0xc0, mload(S_14))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x19fb4ac144ecbbe46309497b8004a3f65911309b29b3bcd42d4c97e92660d5d7) mstore(0xa0, 0x18d76f11b0a5ca1215b4b18ba79b826610e40542aba8b2f2284013d05ce22d04) mstore(0xc0, mload(S_15))
+            mstore(0x80, 0x221e753914af290d9c1609388a01e774a2c4c0d0e2937ad0fbe296ae9eb2e1fe) mstore(0xa0, 0xa52b0aeca2e9b7bef16ba63c5824e97d7d44e75cbfbe82291333126c71e0f19) mstore(0xc0, mload(S_15))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x48069f2b6a8298a6ddda8ecca83312f8e60b83fe73892958ccaecc8900f9b89) mstore(0xa0, 0x2579aa9a2e723bff6e9f7e99041c658e7c654179db9878b318e107f57b53e8cc) mstore(0xc0, mload(S_16))
+            mstore(0x80, 0x14ac37da556eb1b94e446c8f21114e9f2e81ea410c4f25aa9f99cbd9a3ad0ed1) mstore(0xa0, 0x23e4fe6565ec8fc452e216c5c859819989c60eca703eb20fefc90617525a619b) mstore(0xc0, mload(S_16))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x2bbf3ba3dbb1938fe9184a7db854b020c1899dc0f8e39eef25d8bf451ca19809) mstore(0xa0, 0x92e1392002413ebea4a6fb2aa7a56b200021b45c8a889b61d1c8092b9f1fc7f) mstore(0xc0, mload(S_17))
+            mstore(0x80, 0x1e2d1485057720a664e2ccb146bd6670aad8f466b18f186543e1ebe876626266) mstore(0xa0, 0x269eeda40ba5255c2ed2516fd5babd50d56957d02b021ecd3e9da914b217c480) mstore(0xc0, mload(S_17))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x26603d88fc1f880ca1c8d192ec2082275569bc07ed3e7c3cdb420b68ac376f1) mstore(0xa0, 0x408327007704e3325e730697d49f9316de808d0949610c47a7aa71a1e9c50f3) mstore(0xc0, mload(S_18))
+            mstore(0x80, 0x2f94a3d6670a072ffe3479cbdf20a7b2cb2c663a385ef6ec2a5ded22cfa0c7b4) mstore(0xa0, 0x195c41195ecefb94baebeb8bd7c9bda075e1000a9e90e12dcb9e0bdaa5bba705) mstore(0xc0, mload(S_18))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
             mstore(0x80, 0x1ea2d47d3cbf9603783df1e4918d364061872219f30a86a03ca8f8c91b752b4e) mstore(0xa0, 0x94129a61b3b255906db73c2cdaba1f7677287812e09beae91f33cce8f8514ee) mstore(0xc0, mload(S_19))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x248e2ae51046aef259ec23497752014af6f89994193c4a0bb54b6bbf3bfbf119) mstore(0xa0, 0xc70387da235edcd30afd0862278aee2b83642ef514c47e6cd0194f677e6a24c) mstore(0xc0, mload(S_20))
+            mstore(0x80, 0x1194e4e25d35ad1421d06b93363ad37a9e888040f4ed39794f46f75132cef09) mstore(0xa0, 0x26b5bd8c8b544d62f9f2bacabaf46a0af421158016f28ab2d63910b311910420) mstore(0xc0, mload(S_20))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x1b70a9c3638202ff959d7f97c33fdf16c62e6f7bb274b50b6fe7a75133322c56) mstore(0xa0, 0x1cf6fedbde37a5f14f01e4c7417c94903c4723cc2e0a2f3856bbda40f2f96099) mstore(0xc0, mload(S_21))
+            mstore(0x80, 0x2add58187704d50a7fbb1fefb736c67246bac3e44c1e2e216115e6141932df50) mstore(0xa0, 0xbeb8029b9b8a32142e7d30e11b6764256273cccfe49fb4926a553706116036a) mstore(0xc0, mload(S_21))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x27ad74b2b40335642963693c13693e7745417bb0e419e14692a49df57e7f5cc1) mstore(0xa0, 0x3f5089b116094a4b9888459a13fa1b935f94372605c9f309b83c72ad5a21da) mstore(0xc0, mload(S_22))
+            mstore(0x80, 0xd7b15f9974ca23ef2474dda5f1182f4647fd836bab3fcad7519fc5c4c14b82) mstore(0xa0, 0x2cfce3d36ee1912a4096c41445d96ece79557baf0f59a820f5b74899bed93a8a) mstore(0xc0, mload(S_22))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
-            mstore(0x80, 0x122984d2259df5208468f6a7c96de2f3c89064a40684997411a6e190c4c175e3) mstore(0xa0, 0x2711b670c27caed7dfdbcc4ce1253f5e2579c2e7fa2908ba8eba9bc0a5befcc) mstore(0xc0, mload(S_23))
+            mstore(0x80, 0x1436e449477f2d10be68462600d5d59bf3e772914eff7212c38034f74258408b) mstore(0xa0, 0x27b59bee5607c819d4060d2e5f256f2cbf7e7db819d8b4fdcd4fb9ae32bb07e8) mstore(0xc0, mload(S_23))
             if iszero(staticcall(gas(), 0x07, 0x80, 0x60, 0x40, 0x40)) { invalid() }
             if iszero(staticcall(gas(), 0x06, 0x00, 0x80, 0x00, 0x40)) { invalid() }
             mstore(0x80, calldataload(0x3a0)) mstore(0xa0, calldataload(0x3c0)) mstore(0xc0, mload(S_24))

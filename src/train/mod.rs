@@ -59,7 +59,7 @@ impl TrainConfig {
                         stride: 2,
                     },
                     ConvArch {
-                        out_channels: 12,
+                        out_channels: 13,
                         kernel: 3,
                         stride: 2,
                     },
