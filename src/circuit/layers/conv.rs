@@ -41,6 +41,7 @@ use halo2_proofs::circuit::{Cell, Region, Value};
 use halo2_proofs::plonk::Error;
 use halo2curves::bn256::Fr;
 use halo2curves::ff::Field;
+use std::collections::BTreeMap;
 
 /// One Q-block row: where, which output (CHW index), and whether it ends a segment of the
 /// reading layer's chain.
@@ -345,8 +346,7 @@ fn kernel(
     q: usize,
     z: Value<Fr>,
 ) -> Result<Wire, Error> {
-    let mut rows: std::collections::BTreeMap<usize, Vec<(usize, usize, usize)>> =
-        std::collections::BTreeMap::new();
+    let mut rows: BTreeMap<usize, Vec<(usize, usize, usize)>> = BTreeMap::new();
     for (a2, b2, ky, kx) in g.taps(p, q) {
         rows.entry(a2).or_default().push((b2, ky, kx));
     }
