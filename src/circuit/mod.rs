@@ -21,7 +21,7 @@ pub mod table;
 
 use crate::commitment;
 use crate::model::plan::{CIRCUIT_ROWS, MAX_SHIFT, quotient_range};
-use crate::model::spec::{IMAGE_PIXELS, Layer, ModelError, ModelSpec, PIXEL_MAX};
+use crate::model::spec::{IMAGE_PIXELS, ModelError, ModelSpec, PIXEL_MAX};
 use crate::model::{Trace, bounds};
 use argmax::{ArgmaxChip, ArgmaxConfig, DIFF_BYTES};
 use halo2_proofs::circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value};
@@ -154,16 +154,8 @@ impl ZkmnistCircuit {
                 plan.usable
             )));
         }
-        let shifts = spec
-            .layers
-            .iter()
-            .filter_map(|l| match l {
-                Layer::Conv2d(c) => Some(c.requant.shift),
-                Layer::Dense(_) => None,
-            })
-            .collect();
         let params = GateParams {
-            shifts,
+            shifts: plan.shifts.clone(),
             c_outs: plan.convs.iter().map(|c| c.c_out).collect(),
             row_gaps: plan
                 .convs

@@ -48,6 +48,8 @@ pub struct Plan {
     pub usable: usize,
     /// The convolutions.
     pub convs: Vec<ConvGeometry>,
+    /// The requantization shift of each convolution.
+    pub shifts: Vec<u32>,
     /// Free rows for the phase-2 algebra and small helpers.
     pub algebra: Range<usize>,
     /// First row of the Poseidon chain (permutation `i` starts at `poseidon + 350 i`).
@@ -121,16 +123,15 @@ impl Plan {
         let q_block = poseidon..row;
         let pixels = row..row + IMAGE_PIXELS;
         let d1 = pixels.end - q_block.start;
-        let last_shift = spec
+        let shifts: Vec<u32> = spec
             .layers
             .iter()
             .filter_map(|l| match l {
                 Layer::Conv2d(c) => Some(c.requant.shift),
                 Layer::Dense(_) => None,
             })
-            .next_back()
-            .unwrap_or(0);
-        let low_bytes_from = if one_byte_remainder(last_shift) {
+            .collect();
+        let low_bytes_from = if one_byte_remainder(shifts.last().copied().unwrap_or(0)) {
             q_dense.end
         } else {
             q_dense.start
@@ -168,6 +169,7 @@ impl Plan {
             k,
             usable,
             convs,
+            shifts,
             algebra: PUBLIC_ROWS..poseidon,
             poseidon,
             q_dense,
