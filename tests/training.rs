@@ -78,3 +78,77 @@ fn committed_model_lost_little_to_quantization() {
     assert_eq!(t.holdout_samples, holdout.len());
     assert!((correct as f64 / holdout.len() as f64 - t.quantized_holdout_accuracy).abs() < 1e-9);
 }
+
+/// The warps off: `apply` samples the image at its own pixel centres.
+fn still() -> train::augment::Augment {
+    train::augment::Augment {
+        rotate: 0.0,
+        scale: 0.0,
+        shear: 0.0,
+        shift: 0.0,
+        stroke: 0.0,
+        elastic: 0.0,
+        low_resolution: 0.0,
+    }
+}
+
+#[test]
+fn elastic_distortion_and_low_resolution_change_a_digit_within_range() {
+    let digits = common::npm_digits(Split::Holdout);
+    let img = quantize::to_float(&digits.images[0]);
+    let ink = |v: &[f32]| v.iter().sum::<f32>();
+    let mut rng = train::rng::Rng::derived(9, &[]);
+    assert_eq!(still().apply(&img, &mut rng), img);
+    for (name, aug) in [
+        (
+            "elastic",
+            train::augment::Augment {
+                elastic: 1.5,
+                ..still()
+            },
+        ),
+        (
+            "low resolution",
+            train::augment::Augment {
+                low_resolution: 1.0,
+                ..still()
+            },
+        ),
+    ] {
+        let out = aug.apply(&img, &mut rng);
+        assert_ne!(out, img, "{name} left the digit as it was");
+        assert!(
+            out.iter().all(|v| (0.0..=1.0).contains(v)),
+            "{name}: a value left [0, 1]"
+        );
+        // Both move ink around; neither wipes the digit out nor floods the image (an elastic
+        // warp is not area-preserving: this one gains 29 %).
+        let ratio = ink(&out) / ink(&img);
+        assert!((0.5..2.0).contains(&ratio), "{name}: ink ratio {ratio}");
+    }
+}
+
+#[test]
+fn clean_epochs_and_warp_probability_change_what_is_trained() {
+    let small = train::subset(&common::npm_digits(Split::Train), 600, 3);
+    let holdout = train::subset(&common::npm_digits(Split::Holdout), 100, 3);
+    let mut cfg = quick(5);
+    cfg.epochs = 1;
+    let net = |cfg: &TrainConfig| train::train_float(cfg, &small, &holdout, |_| {}).unwrap();
+    let standard = net(&cfg);
+    let clean = net(&TrainConfig {
+        clean_epochs: 1,
+        ..cfg.clone()
+    });
+    let half = net(&TrainConfig {
+        warp_probability: 0.5,
+        ..cfg.clone()
+    });
+    let never = net(&TrainConfig {
+        warp_probability: 0.0,
+        ..cfg.clone()
+    });
+    assert!(standard != clean && standard != half && half != clean);
+    // No warps either way: the same samples, the same network.
+    assert!(clean == never);
+}

@@ -36,6 +36,10 @@ pub struct TrainConfig {
     pub arch: Architecture,
     /// Augmentation ranges.
     pub augment: Augment,
+    /// Probability that a training sample is warped in an epoch (1: always).
+    pub warp_probability: f32,
+    /// The last `clean_epochs` epochs train on the digits as they are, unwarped.
+    pub clean_epochs: usize,
     /// Largest lookup table the quantized model may need (the circuit's domain budget).
     pub max_table_rows: usize,
 }
@@ -67,6 +71,8 @@ impl TrainConfig {
                 hidden: vec![],
             },
             augment: Augment::default(),
+            warp_probability: 1.0,
+            clean_epochs: 0,
             max_table_rows: crate::model::plan::MAX_TABLE_ROWS,
         }
     }
@@ -135,6 +141,7 @@ pub fn train_float(
     let mut step = 0usize;
     for epoch in 0..cfg.epochs {
         Rng::derived(cfg.seed, &[1, epoch as u64]).shuffle(&mut order);
+        let warping = epoch + cfg.clean_epochs < cfg.epochs;
         let mut loss_sum = 0.0f64;
         for batch in order.chunks(cfg.batch) {
             let (grads, loss) = batch
@@ -143,8 +150,18 @@ pub fn train_float(
                     let mut g = net.zeros_like();
                     let mut loss = 0.0f32;
                     for &i in chunk {
-                        let mut srng = Rng::derived(cfg.seed, &[2, epoch as u64, i as u64]);
-                        let x = cfg.augment.apply(&floats[i], &mut srng);
+                        // The coin has its own stream, so `warp_probability = 1` leaves the
+                        // warps (and the committed model) as they were.
+                        let warp = warping
+                            && (cfg.warp_probability >= 1.0
+                                || Rng::derived(cfg.seed, &[4, epoch as u64, i as u64]).unit()
+                                    < cfg.warp_probability);
+                        let x = if warp {
+                            let mut srng = Rng::derived(cfg.seed, &[2, epoch as u64, i as u64]);
+                            cfg.augment.apply(&floats[i], &mut srng)
+                        } else {
+                            floats[i].clone()
+                        };
                         let acts = net.forward(&x);
                         loss += net.backward(&acts, usize::from(train.labels[i]), &mut g);
                     }
