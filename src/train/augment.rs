@@ -79,7 +79,7 @@ impl Augment {
                     srcx += amp * field[0][y * IMAGE_SIDE + x];
                     srcy += amp * field[1][y * IMAGE_SIDE + x];
                 }
-                out[y * IMAGE_SIDE + x] = bilinear(img, srcx, srcy);
+                out[y * IMAGE_SIDE + x] = bilinear(img, IMAGE_SIDE, srcx, srcy);
             }
         }
         if rng.unit() < self.stroke {
@@ -155,36 +155,26 @@ fn halve_resolution(img: &[f32]) -> Vec<f32> {
             small[y * half + x] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4.0;
         }
     }
-    let get = |x: isize, y: isize| -> f32 {
-        let c = |v: isize| v.clamp(0, half as isize - 1) as usize;
-        small[c(y) * half + c(x)]
-    };
     let mut out = vec![0.0f32; IMAGE_PIXELS];
     for y in 0..IMAGE_SIDE {
         for x in 0..IMAGE_SIDE {
-            // Pixel centre (x + 0.5) / 2 - 0.5 in the small image's coordinates.
+            // Pixel centre `x + 0.5` is `(x + 0.5) / 2 - 0.5` in the small image's coordinates.
             let (sx, sy) = ((x as f32 - 0.5) / 2.0, (y as f32 - 0.5) / 2.0);
-            let (x0, y0) = (sx.floor(), sy.floor());
-            let (fx, fy) = (sx - x0, sy - y0);
-            let (x0, y0) = (x0 as isize, y0 as isize);
-            out[y * IMAGE_SIDE + x] = get(x0, y0) * (1.0 - fx) * (1.0 - fy)
-                + get(x0 + 1, y0) * fx * (1.0 - fy)
-                + get(x0, y0 + 1) * (1.0 - fx) * fy
-                + get(x0 + 1, y0 + 1) * fx * fy;
+            out[y * IMAGE_SIDE + x] = bilinear(&small, half, sx, sy);
         }
     }
     out
 }
 
-/// Bilinear sample of a 28x28 image; outside the image is 0.
-fn bilinear(img: &[f32], x: f32, y: f32) -> f32 {
+/// Bilinear sample of a `side` x `side` image; outside the image is 0.
+fn bilinear(img: &[f32], side: usize, x: f32, y: f32) -> f32 {
     let (x0, y0) = (x.floor(), y.floor());
     let (fx, fy) = (x - x0, y - y0);
     let get = |xx: f32, yy: f32| -> f32 {
-        if xx < 0.0 || yy < 0.0 || xx >= IMAGE_SIDE as f32 || yy >= IMAGE_SIDE as f32 {
+        if xx < 0.0 || yy < 0.0 || xx >= side as f32 || yy >= side as f32 {
             0.0
         } else {
-            img[yy as usize * IMAGE_SIDE + xx as usize]
+            img[yy as usize * side + xx as usize]
         }
     };
     get(x0, y0) * (1.0 - fx) * (1.0 - fy)
