@@ -107,10 +107,47 @@ fn main() {
         ExecutionResult::Success { gas_used, .. } => gas_used,
         other => panic!("the verifier rejected the bench proof: {other:?}"),
     };
-    let profile = chain.inspector;
+    let profile = std::mem::take(&mut chain.inspector);
 
-    let zeros = data.iter().filter(|b| **b == 0).count() as u64;
-    let intrinsic = 21_000 + 4 * zeros + 16 * (data.len() as u64 - zeros);
+    // The same proof through the wrapper's typed ABI: what `ZkmnistVerifier` adds on top.
+    let mut constructor = art.wrapper.clone();
+    constructor.extend_from_slice(&evm::address_word(address));
+    let wrapper = match chain
+        .inspect_tx_commit(TxEnv {
+            gas_limit: evm::DEFAULT_GAS,
+            kind: TxKind::Create,
+            data: constructor.into(),
+            nonce: 2,
+            ..Default::default()
+        })
+        .expect("deploy the wrapper")
+    {
+        ExecutionResult::Success {
+            output: Output::Create(_, Some(a)),
+            ..
+        } => a,
+        other => panic!("wrapper deployment failed: {other:?}"),
+    };
+    let typed_data = evm::wrapper_call(&publics, &proof);
+    let typed = match chain
+        .inspect_tx_commit(TxEnv {
+            gas_limit: evm::DEFAULT_GAS,
+            kind: TxKind::Call(wrapper),
+            data: typed_data.clone().into(),
+            nonce: 3,
+            ..Default::default()
+        })
+        .expect("typed call")
+    {
+        ExecutionResult::Success { gas_used, .. } => gas_used,
+        other => panic!("the wrapper rejected the bench proof: {other:?}"),
+    };
+
+    let calldata_gas = |d: &[u8]| {
+        let zeros = d.iter().filter(|b| **b == 0).count() as u64;
+        (zeros, 21_000 + 4 * zeros + 16 * (d.len() as u64 - zeros))
+    };
+    let (zeros, intrinsic) = calldata_gas(&data);
     let mut rows: Vec<(String, u64, u64)> = vec![(
         format!(
             "intrinsic: 21,000 + calldata ({} bytes, {zeros} zero)",
@@ -170,5 +207,12 @@ fn main() {
     println!(
         "\nfloor (intrinsic + precompiles + calls): {}; verifier code: {own}",
         intrinsic + precompile_gas + 100 * calls
+    );
+    let typed_calldata = calldata_gas(&typed_data).1 - intrinsic;
+    println!(
+        "through ZkmnistVerifier.verify: {typed} (+{}: {typed_calldata} of calldata for the ABI \
+         head, 2,600 for the cold call to the verifier, {} of the wrapper's own code)",
+        typed - total,
+        (typed - total).saturating_sub(typed_calldata + 2_600)
     );
 }
