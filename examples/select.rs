@@ -13,11 +13,12 @@ use zkmnist::prover::dev_params;
 use zkmnist::train::{TrainConfig, train};
 
 /// The recipe a candidate name stands for: `base` is `TrainConfig::standard(1)`; `c1xN` and
-/// `c2xN` set the filters of the first and second convolution, `eN` the epochs, `sN` the seed,
-/// `bN` the batch size, `lrN` the peak learning rate in units of 1e-4, `clN` the unwarped
-/// epochs at the end, `pN` the percentage of warped samples, `elN` the elastic distortion's
-/// largest RMS displacement in tenths of a pixel, `blurN` the percentage of samples at half
-/// resolution (joined by `-`).
+/// `c2xN` set the filters of the first and second convolution, `k1xN` and `k2xN` their kernel
+/// sides, `eN` the epochs, `sN` the seed, `bN` the batch size, `lrN` the peak learning rate in
+/// units of 1e-4, `clN` the unwarped epochs at the end, `pN` the percentage of warped samples,
+/// `elN` the elastic distortion's largest RMS displacement in tenths of a pixel, `blurN` the
+/// percentage of samples at half resolution, `avgN` a moving average of the weights over N
+/// steps (joined by `-`).
 fn candidate(name: &str) -> Result<TrainConfig, String> {
     let mut cfg = TrainConfig::standard(1);
     for part in name.split('-').filter(|p| *p != "base") {
@@ -26,12 +27,18 @@ fn candidate(name: &str) -> Result<TrainConfig, String> {
             cfg.arch.convs[0].out_channels = n;
         } else if let Some(n) = number("c2x") {
             cfg.arch.convs[1].out_channels = n;
+        } else if let Some(n) = number("k1x") {
+            cfg.arch.convs[0].kernel = n;
+        } else if let Some(n) = number("k2x") {
+            cfg.arch.convs[1].kernel = n;
         } else if let Some(n) = number("e") {
             cfg.epochs = n;
         } else if let Some(n) = number("s") {
             cfg.seed = n as u64;
         } else if let Some(n) = number("lr") {
             cfg.lr = n as f32 * 1e-4;
+        } else if let Some(n) = number("avg") {
+            cfg.average_horizon = n;
         } else if let Some(n) = number("el") {
             cfg.augment.elastic = n as f32 / 10.0;
         } else if let Some(n) = number("blur") {

@@ -152,3 +152,24 @@ fn clean_epochs_and_warp_probability_change_what_is_trained() {
     // No warps either way: the same samples, the same network.
     assert!(clean == never);
 }
+
+#[test]
+fn weight_averaging_returns_the_average_not_the_last_step() {
+    let small = train::subset(&common::npm_digits(Split::Train), 600, 3);
+    let holdout = train::subset(&common::npm_digits(Split::Holdout), 100, 3);
+    let mut cfg = quick(5);
+    cfg.epochs = 1;
+    let net = |cfg: &TrainConfig| train::train_float(cfg, &small, &holdout, |_| {}).unwrap();
+    let last = net(&cfg);
+    // A horizon of one step averages nothing: the last step's weights.
+    let one = net(&TrainConfig {
+        average_horizon: 1,
+        ..cfg.clone()
+    });
+    let averaged = net(&TrainConfig {
+        average_horizon: 8,
+        ..cfg.clone()
+    });
+    assert!(last == one);
+    assert!(averaged != last);
+}

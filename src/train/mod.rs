@@ -40,6 +40,10 @@ pub struct TrainConfig {
     pub warp_probability: f32,
     /// The last `clean_epochs` epochs train on the digits as they are, unwarped.
     pub clean_epochs: usize,
+    /// Horizon, in steps, of an exponential moving average of the weights (Polyak averaging):
+    /// after every step `avg += (w - avg) / horizon`, and the average is what training returns.
+    /// 0: off, the last step's weights are returned.
+    pub average_horizon: usize,
     /// Largest lookup table the quantized model may need (the circuit's domain budget).
     pub max_table_rows: usize,
 }
@@ -73,6 +77,7 @@ impl TrainConfig {
             augment: Augment::default(),
             warp_probability: 1.0,
             clean_epochs: 0,
+            average_horizon: 0,
             max_table_rows: crate::model::plan::MAX_TABLE_ROWS,
         }
     }
@@ -139,6 +144,7 @@ pub fn train_float(
     let total_steps = (steps_per_epoch * cfg.epochs) as f32;
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut step = 0usize;
+    let mut average = (cfg.average_horizon > 0).then(|| net.clone());
     for epoch in 0..cfg.epochs {
         Rng::derived(cfg.seed, &[1, epoch as u64]).shuffle(&mut order);
         let warping = epoch + cfg.clean_epochs < cfg.epochs;
@@ -179,14 +185,24 @@ pub fn train_float(
             let lr = cfg.lr * (0.02 + 0.98 * 0.5 * (1.0 + (std::f32::consts::PI * frac).cos()));
             adam.step(&mut net, &grads, batch.len() as f32, lr);
             step += 1;
+            if let Some(avg) = average.as_mut() {
+                // Early steps weigh in fully until the horizon is reached (no bias toward the
+                // random initial weights).
+                let rate = 1.0 / step.min(cfg.average_horizon) as f32;
+                for (a, w) in avg.params_mut().into_iter().zip(net.params_mut()) {
+                    for (ai, wi) in a.iter_mut().zip(w.iter()) {
+                        *ai += (wi - *ai) * rate;
+                    }
+                }
+            }
         }
         progress(EpochReport {
             epoch: epoch + 1,
             loss: (loss_sum / train.len() as f64) as f32,
-            holdout_accuracy: float_accuracy(&net, holdout),
+            holdout_accuracy: float_accuracy(average.as_ref().unwrap_or(&net), holdout),
         });
     }
-    Ok(net)
+    Ok(average.unwrap_or(net))
 }
 
 /// Fraction of `ds` the float network classifies correctly.
