@@ -376,13 +376,69 @@ fn requantization_rows_check_the_quotient_and_the_chain() {
         &gate("dense input"),
         dq,
     );
-    // Its remainder is one byte (shift <= 8): `2^(16-s) y + 2^15 = 2^16 a + 256 a[+d1]`.
-    assert!(plan().low_bytes_from > plan().q_dense.start);
+    // Its remainder: `2^(16-s) y + 2^15 = 2^16 a + 256 a[+d1] + a[+d2]`, without the low byte
+    // `a[+d2]` when the shift is at most 8 (`plan::one_byte_remainder`).
     assert_fails_at(
         &tampered(|c| c.cols.a, dq + plan().d1, plus_one),
         &gate("dense input"),
         dq,
     );
+    if plan().low_bytes_from <= plan().q_dense.start {
+        assert_fails_at(
+            &tampered(|c| c.cols.a, dq + plan().d2, plus_one),
+            &gate("dense input"),
+            dq,
+        );
+    }
+}
+
+/// The committed model's last shift is 9, so its remainders take two bytes (above). A last shift
+/// of at most 8 gets the one-byte check (`plan::one_byte_remainder`): the same weights with the
+/// shift lowered to 8 lay out without the low bytes, prove honestly, and a wrong high byte fails
+/// the one-byte form of the gate.
+#[test]
+fn a_last_shift_of_at_most_8_checks_one_byte() {
+    use zkmnist::model::spec::{Layer, ModelSpec};
+    let committed = ModelSpec::embedded().unwrap();
+    let mut layers = committed.layers.clone();
+    let last = layers
+        .iter_mut()
+        .rev()
+        .find_map(|l| match l {
+            Layer::Conv2d(c) => Some(c),
+            Layer::Dense(_) => None,
+        })
+        .unwrap();
+    last.requant.shift = 8;
+    let spec = ModelSpec::new(committed.input.clone(), layers, committed.training.clone()).unwrap();
+    let circuit = ZkmnistCircuit::new(std::sync::Arc::new(spec)).unwrap();
+    let p = circuit.plan().clone();
+    assert!(
+        p.low_bytes_from > p.q_dense.start,
+        "one byte for the last shift"
+    );
+    let img = common::npm_digits(Split::Holdout).images[1];
+    let witness = common::witness(&circuit, img, 123_456_789, 42);
+    let publics = vec![witness.public_inputs().to_vec()];
+    let k = circuit.dimensions().unwrap().k;
+    let honest =
+        MockProver::run(k, &circuit.with_witness(witness.clone()), publics.clone()).unwrap();
+    assert_eq!(failures(&honest), Vec::<String>::new());
+    let mut cs = ConstraintSystem::default();
+    let config = ZkmnistCircuit::configure_with_params(&mut cs, circuit.params());
+    let dq = p.q_dense.start + 1;
+    let high = dq + p.d1;
+    let old = match &honest.advice_values(config.cols.a)[high] {
+        AdviceCellValue::Assigned(a) => a.evaluate(),
+        AdviceCellValue::Poison(_) => Fr::ZERO,
+    };
+    let c = circuit.with_witness(witness).with_tamper(Tamper {
+        column: config.cols.a,
+        row: high,
+        value: old + Fr::ONE,
+    });
+    let f = failures(&MockProver::run(k, &c, publics).unwrap());
+    assert_fails_at(&f, &gate("dense input"), dq);
 }
 
 #[test]

@@ -68,7 +68,7 @@ impl TrainConfig {
                     },
                     ConvArch {
                         out_channels: 13,
-                        kernel: 3,
+                        kernel: 5,
                         stride: 2,
                     },
                 ],
