@@ -53,6 +53,40 @@ impl<CTX, INTR: InterpreterTypes> Inspector<CTX, INTR> for Profile {
     }
 }
 
+type Chain = revm::handler::MainnetEvm<revm::handler::MainnetContext<InMemoryDB>, Profile>;
+
+/// One transaction from the default sender with the given nonce.
+fn transact(chain: &mut Chain, kind: TxKind, data: Vec<u8>, nonce: u64) -> ExecutionResult {
+    chain
+        .inspect_tx_commit(TxEnv {
+            gas_limit: evm::DEFAULT_GAS,
+            kind,
+            data: data.into(),
+            nonce,
+            ..Default::default()
+        })
+        .expect("transaction")
+}
+
+/// Deploys creation code; its address.
+fn deploy(chain: &mut Chain, code: Vec<u8>, nonce: u64) -> Address {
+    match transact(chain, TxKind::Create, code, nonce) {
+        ExecutionResult::Success {
+            output: Output::Create(_, Some(a)),
+            ..
+        } => a,
+        other => panic!("deployment failed: {other:?}"),
+    }
+}
+
+/// Calls `to`; the gas of the whole transaction. The bench proof must be accepted.
+fn call(chain: &mut Chain, to: Address, data: Vec<u8>, nonce: u64) -> u64 {
+    match transact(chain, TxKind::Call(to), data, nonce) {
+        ExecutionResult::Success { gas_used, .. } => gas_used,
+        other => panic!("the bench proof was rejected: {other:?}"),
+    }
+}
+
 fn main() {
     let spec = Arc::new(ModelSpec::embedded().expect("embedded model"));
     let circuit = ZkmnistCircuit::new(spec).expect("circuit");
@@ -76,72 +110,19 @@ fn main() {
         .with_db(InMemoryDB::default())
         .modify_cfg_chained(|cfg| cfg.disable_nonce_check = true)
         .build_mainnet_with_inspector(Profile::default());
-    let deployed = chain
-        .inspect_tx_commit(TxEnv {
-            gas_limit: evm::DEFAULT_GAS,
-            kind: TxKind::Create,
-            data: art.verifier.clone().into(),
-            ..Default::default()
-        })
-        .expect("deploy");
-    let address: Address = match deployed {
-        ExecutionResult::Success {
-            output: Output::Create(_, Some(a)),
-            ..
-        } => a,
-        other => panic!("deployment failed: {other:?}"),
-    };
+    let address = deploy(&mut chain, art.verifier.clone(), 0);
     // Count the call alone.
     chain.inspector.by_op.clear();
     chain.inspector.precompiles.clear();
-    let result = chain
-        .inspect_tx_commit(TxEnv {
-            gas_limit: evm::DEFAULT_GAS,
-            kind: TxKind::Call(address),
-            data: data.clone().into(),
-            nonce: 1,
-            ..Default::default()
-        })
-        .expect("call");
-    let total = match result {
-        ExecutionResult::Success { gas_used, .. } => gas_used,
-        other => panic!("the verifier rejected the bench proof: {other:?}"),
-    };
+    let total = call(&mut chain, address, data.clone(), 1);
     let profile = std::mem::take(&mut chain.inspector);
 
     // The same proof through the wrapper's typed ABI: what `ZkmnistVerifier` adds on top.
     let mut constructor = art.wrapper.clone();
     constructor.extend_from_slice(&evm::address_word(address));
-    let wrapper = match chain
-        .inspect_tx_commit(TxEnv {
-            gas_limit: evm::DEFAULT_GAS,
-            kind: TxKind::Create,
-            data: constructor.into(),
-            nonce: 2,
-            ..Default::default()
-        })
-        .expect("deploy the wrapper")
-    {
-        ExecutionResult::Success {
-            output: Output::Create(_, Some(a)),
-            ..
-        } => a,
-        other => panic!("wrapper deployment failed: {other:?}"),
-    };
+    let wrapper = deploy(&mut chain, constructor, 2);
     let typed_data = evm::wrapper_call(&publics, &proof);
-    let typed = match chain
-        .inspect_tx_commit(TxEnv {
-            gas_limit: evm::DEFAULT_GAS,
-            kind: TxKind::Call(wrapper),
-            data: typed_data.clone().into(),
-            nonce: 3,
-            ..Default::default()
-        })
-        .expect("typed call")
-    {
-        ExecutionResult::Success { gas_used, .. } => gas_used,
-        other => panic!("the wrapper rejected the bench proof: {other:?}"),
-    };
+    let typed = call(&mut chain, wrapper, typed_data.clone(), 3);
 
     let calldata_gas = |d: &[u8]| {
         let zeros = d.iter().filter(|b| **b == 0).count() as u64;

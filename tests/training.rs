@@ -128,26 +128,23 @@ fn elastic_distortion_and_low_resolution_change_a_digit_within_range() {
     }
 }
 
-#[test]
-fn clean_epochs_and_warp_probability_change_what_is_trained() {
+/// The float network after one epoch on 600 npm digits with `quick(5)` as `change` leaves it:
+/// enough training to tell two recipes apart.
+fn one_epoch(change: impl FnOnce(&mut TrainConfig)) -> train::net::FloatNet {
     let small = train::subset(&common::npm_digits(Split::Train), 600, 3);
     let holdout = train::subset(&common::npm_digits(Split::Holdout), 100, 3);
     let mut cfg = quick(5);
     cfg.epochs = 1;
-    let net = |cfg: &TrainConfig| train::train_float(cfg, &small, &holdout, |_| {}).unwrap();
-    let standard = net(&cfg);
-    let clean = net(&TrainConfig {
-        clean_epochs: 1,
-        ..cfg.clone()
-    });
-    let half = net(&TrainConfig {
-        warp_probability: 0.5,
-        ..cfg.clone()
-    });
-    let never = net(&TrainConfig {
-        warp_probability: 0.0,
-        ..cfg.clone()
-    });
+    change(&mut cfg);
+    train::train_float(&cfg, &small, &holdout, |_| {}).unwrap()
+}
+
+#[test]
+fn clean_epochs_and_warp_probability_change_what_is_trained() {
+    let standard = one_epoch(|_| {});
+    let clean = one_epoch(|c| c.clean_epochs = 1);
+    let half = one_epoch(|c| c.warp_probability = 0.5);
+    let never = one_epoch(|c| c.warp_probability = 0.0);
     assert!(standard != clean && standard != half && half != clean);
     // No warps either way: the same samples, the same network.
     assert!(clean == never);
@@ -155,21 +152,10 @@ fn clean_epochs_and_warp_probability_change_what_is_trained() {
 
 #[test]
 fn weight_averaging_returns_the_average_not_the_last_step() {
-    let small = train::subset(&common::npm_digits(Split::Train), 600, 3);
-    let holdout = train::subset(&common::npm_digits(Split::Holdout), 100, 3);
-    let mut cfg = quick(5);
-    cfg.epochs = 1;
-    let net = |cfg: &TrainConfig| train::train_float(cfg, &small, &holdout, |_| {}).unwrap();
-    let last = net(&cfg);
+    let last = one_epoch(|_| {});
     // A horizon of one step averages nothing: the last step's weights.
-    let one = net(&TrainConfig {
-        average_horizon: 1,
-        ..cfg.clone()
-    });
-    let averaged = net(&TrainConfig {
-        average_horizon: 8,
-        ..cfg.clone()
-    });
+    let one = one_epoch(|c| c.average_horizon = 1);
+    let averaged = one_epoch(|c| c.average_horizon = 8);
     assert!(last == one);
     assert!(averaged != last);
 }
