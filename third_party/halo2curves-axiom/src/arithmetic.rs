@@ -34,15 +34,45 @@ pub(crate) const fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
 /// Compute a + (b * c) + carry, returning the result and the new carry over.
 #[inline(always)]
 pub(crate) const fn mac(a: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
-    let ret = (a as u128) + ((b as u128) * (c as u128)) + (carry as u128);
-    (ret as u64, (ret >> 64) as u64)
+    #[cfg(target_arch = "wasm32")]
+    {
+        mac32(a, b, c, carry)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let ret = (a as u128) + ((b as u128) * (c as u128)) + (carry as u128);
+        (ret as u64, (ret >> 64) as u64)
+    }
+}
+
+/// zkmnist fork: `a + b * c + carry` as `(low, high)` 64-bit words from four 32x32-bit
+/// products, each with 32-bit addends that cannot overflow it (`(2^32-1)^2 + 2 (2^32-1) =
+/// 2^64 - 1`). WebAssembly has a 64-bit multiply but no widening one, and the `u128` product
+/// above compiles there to a call of the generic 128-bit `__multi3`, which LTO cannot inline;
+/// this makes a field multiplication ~2.5x faster in wasm (see FORK.md).
+#[cfg(target_arch = "wasm32")]
+#[inline(always)]
+pub(crate) const fn mac32(a: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
+    const M: u64 = 0xffff_ffff;
+    let (b0, b1, c0, c1) = (b & M, b >> 32, c & M, c >> 32);
+    let t0 = b0 * c0 + (a & M) + (carry & M);
+    let t1 = b0 * c1 + (a >> 32) + (t0 >> 32);
+    let t2 = b1 * c0 + (carry >> 32) + (t1 & M);
+    ((t0 & M) | (t2 << 32), b1 * c1 + (t1 >> 32) + (t2 >> 32))
 }
 
 /// Compute a + (b * c), returning the result and the new carry over.
 #[inline(always)]
 pub(crate) const fn macx(a: u64, b: u64, c: u64) -> (u64, u64) {
-    let res = (a as u128) + ((b as u128) * (c as u128));
-    (res as u64, (res >> 64) as u64)
+    #[cfg(target_arch = "wasm32")]
+    {
+        mac32(a, b, c, 0)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let res = (a as u128) + ((b as u128) * (c as u128));
+        (res as u64, (res >> 64) as u64)
+    }
 }
 
 /// Returns a >= b
