@@ -3,7 +3,13 @@
 //! inspector, and prints a table: the transaction's intrinsic gas (calldata), each precompile,
 //! the calls to them, and the verifier's own code by kind of opcode. Gas is deterministic (one
 //! run is enough); it depends on the EVM's hard fork (revm's default here).
+//!
+//! A second table attributes the proof's bytes and the verifier's multi-scalar multiplication
+//! to the circuit's columns, read from the verifying key's constraint system: which column
+//! costs which commitments, evaluations (one per column and rotation queried) and `ecMul`s.
 
+use halo2_proofs::plonk::{Any, Circuit, ConstraintSystem, VerifyingKey};
+use halo2curves::bn256::{Fr, G1Affine};
 use revm::context::TxEnv;
 use revm::context::result::{ExecutionResult, Output};
 use revm::database::InMemoryDB;
@@ -92,6 +98,7 @@ fn main() {
     let circuit = ZkmnistCircuit::new(spec).expect("circuit");
     let params = prover::dev_params(circuit.dimensions().expect("dimensions").k);
     let (_, pk) = prover::keygen(&params, &circuit).expect("keygen");
+    print_columns(&circuit, pk.get_vk());
     let mut pixels = [0u8; 784];
     for (i, p) in pixels.iter_mut().enumerate() {
         let (y, x) = (i / 28, i % 28);
@@ -195,5 +202,145 @@ fn main() {
          head, 2,600 for the cold call to the verifier, {} of the wrapper's own code)",
         typed - total,
         (typed - total).saturating_sub(typed_calldata + 2_600)
+    );
+}
+
+/// One line of the column profile.
+struct Cost {
+    what: String,
+    points: usize,
+    evals: Vec<String>,
+    vk_points: usize,
+}
+
+/// Prints the proof's bytes and the verifier's `ecMul`s by column: a proof point is 64 bytes
+/// and one `ecMul`, an evaluation 32 bytes, a verifying-key point (fixed column, permutation
+/// sigma) one `ecMul`. Rotations are named relative to the gate's row.
+fn print_columns(circuit: &ZkmnistCircuit, vk: &VerifyingKey<G1Affine>) {
+    let cs = vk.cs();
+    let mut declared = ConstraintSystem::<Fr>::default();
+    let config = ZkmnistCircuit::configure_with_params(&mut declared, circuit.params());
+    let k = config.cols;
+    let advice_names = [
+        (k.a, "a: lookup lane input"),
+        (k.b, "b: lookup lane output"),
+        (k.s, "s: Poseidon state, packing"),
+        (k.y, "y: claims, accumulators, public inputs"),
+        (k.q, "q: Poseidon squares, algebra operands"),
+        (k.h, "h: chains"),
+        (k.g, "g: weight chains, algebra operands"),
+    ];
+    let fixed_name = |i: usize| {
+        if i == k.c.index() {
+            "c: Poseidon round constants, small coefficients".to_string()
+        } else if i == k.w.index() {
+            "w: weights".to_string()
+        } else if i < declared.num_fixed_columns() {
+            "lookup table column".to_string()
+        } else {
+            "selectors (compressed)".to_string()
+        }
+    };
+    let perm: Vec<usize> = cs
+        .permutation()
+        .get_columns()
+        .iter()
+        .filter(|c| *c.column_type() == Any::advice())
+        .map(|c| c.index())
+        .collect();
+    let rot = |r: i32| format!("{r:+}");
+    let mut rows = Vec::new();
+    for (col, name) in advice_names {
+        let evals = cs
+            .advice_queries()
+            .iter()
+            .filter(|(c, _)| *c == col)
+            .map(|(_, r)| rot(r.0))
+            .collect();
+        let copied = if perm.contains(&col.index()) {
+            " (copies)"
+        } else {
+            ""
+        };
+        rows.push(Cost {
+            what: format!("advice {name}{copied}"),
+            points: 1,
+            evals,
+            vk_points: 0,
+        });
+    }
+    for i in 0..cs.num_fixed_columns() {
+        let evals = cs
+            .fixed_queries()
+            .iter()
+            .filter(|(c, _)| c.index() == i)
+            .map(|(_, r)| rot(r.0))
+            .collect();
+        rows.push(Cost {
+            what: format!("fixed {}", fixed_name(i)),
+            points: 0,
+            evals,
+            vk_points: 1,
+        });
+    }
+    let perm_columns = cs.permutation().get_columns().len();
+    let chunk = cs.degree() - 2;
+    let sets = perm_columns.div_ceil(chunk);
+    rows.push(Cost {
+        what: format!("permutation: {perm_columns} sigmas"),
+        points: 0,
+        evals: vec!["0".into(); perm_columns],
+        vk_points: perm_columns,
+    });
+    rows.push(Cost {
+        what: format!("permutation: {sets} products ({chunk} columns each)"),
+        points: sets,
+        evals: vec!["0".into(); 3 * sets - 1],
+        vk_points: 0,
+    });
+    for _ in cs.lookups() {
+        rows.push(Cost {
+            what: "lookup: permuted input, permuted table, product".into(),
+            points: 3,
+            evals: vec!["0".into(); 5],
+            vk_points: 0,
+        });
+    }
+    rows.push(Cost {
+        what: format!(
+            "quotient: {} pieces (degree {}), random polynomial",
+            cs.degree() - 1,
+            cs.degree()
+        ),
+        points: cs.degree(),
+        evals: vec!["0".into()],
+        vk_points: 0,
+    });
+    rows.push(Cost {
+        what: "SHPLONK opening (W, W'; the generator times the evaluations is one more ecMul)"
+            .into(),
+        points: 2,
+        evals: vec![],
+        vk_points: 1,
+    });
+    println!("| column or argument | proof points | evaluations | proof bytes | ecMul |");
+    println!("|---|---:|---|---:|---:|");
+    let (mut bytes, mut muls) = (0, 0);
+    for r in &rows {
+        let b = 64 * r.points + 32 * r.evals.len();
+        let m = r.vk_points + r.points;
+        bytes += b;
+        muls += m;
+        let evals = if r.evals.iter().all(|e| e == "0") {
+            r.evals.len().to_string()
+        } else {
+            format!("{} (rotations {})", r.evals.len(), r.evals.join(", "))
+        };
+        println!("| {} | {} | {evals} | {b} | {m} |", r.what, r.points);
+    }
+    // The first term of the multi-scalar multiplication has the scalar 1: an ecAdd only.
+    println!(
+        "| **total** | | | **{bytes}** | **{}** (one of the {muls} terms has the scalar 1) |\n",
+        muls - 1
     );
 }
