@@ -208,9 +208,14 @@ fn main() {
 /// One line of the column profile.
 struct Cost {
     what: String,
+    /// Points in the proof.
     points: usize,
-    evals: Vec<String>,
-    vk_points: usize,
+    /// Evaluations in the proof.
+    evals: usize,
+    /// The rotations a column is opened at (empty for the arguments' polynomials).
+    rotations: Vec<i32>,
+    /// Points the verifier multiplies that the proof does not carry (verifying key, generator).
+    known_points: usize,
 }
 
 /// Prints the proof's bytes and the verifier's `ecMul`s by column: a proof point is 64 bytes
@@ -245,18 +250,17 @@ fn print_columns(circuit: &ZkmnistCircuit, vk: &VerifyingKey<G1Affine>) {
         .permutation()
         .get_columns()
         .iter()
-        .filter(|c| *c.column_type() == Any::advice())
+        .filter(|c| matches!(c.column_type(), Any::Advice(_)))
         .map(|c| c.index())
         .collect();
-    let rot = |r: i32| format!("{r:+}");
     let mut rows = Vec::new();
     for (col, name) in advice_names {
-        let evals = cs
+        let rotations = cs
             .advice_queries()
             .iter()
             .filter(|(c, _)| *c == col)
-            .map(|(_, r)| rot(r.0))
-            .collect();
+            .map(|(_, r)| r.0)
+            .collect::<Vec<_>>();
         let copied = if perm.contains(&col.index()) {
             " (copies)"
         } else {
@@ -265,22 +269,24 @@ fn print_columns(circuit: &ZkmnistCircuit, vk: &VerifyingKey<G1Affine>) {
         rows.push(Cost {
             what: format!("advice {name}{copied}"),
             points: 1,
-            evals,
-            vk_points: 0,
+            evals: rotations.len(),
+            rotations,
+            known_points: 0,
         });
     }
     for i in 0..cs.num_fixed_columns() {
-        let evals = cs
+        let rotations = cs
             .fixed_queries()
             .iter()
             .filter(|(c, _)| c.index() == i)
-            .map(|(_, r)| rot(r.0))
-            .collect();
+            .map(|(_, r)| r.0)
+            .collect::<Vec<_>>();
         rows.push(Cost {
             what: format!("fixed {}", fixed_name(i)),
             points: 0,
-            evals,
-            vk_points: 1,
+            evals: rotations.len(),
+            rotations,
+            known_points: 1,
         });
     }
     let perm_columns = cs.permutation().get_columns().len();
@@ -289,21 +295,24 @@ fn print_columns(circuit: &ZkmnistCircuit, vk: &VerifyingKey<G1Affine>) {
     rows.push(Cost {
         what: format!("permutation: {perm_columns} sigmas"),
         points: 0,
-        evals: vec!["0".into(); perm_columns],
-        vk_points: perm_columns,
+        evals: perm_columns,
+        rotations: vec![],
+        known_points: perm_columns,
     });
     rows.push(Cost {
         what: format!("permutation: {sets} products ({chunk} columns each)"),
         points: sets,
-        evals: vec!["0".into(); 3 * sets - 1],
-        vk_points: 0,
+        evals: 3 * sets - 1,
+        rotations: vec![],
+        known_points: 0,
     });
     for _ in cs.lookups() {
         rows.push(Cost {
             what: "lookup: permuted input, permuted table, product".into(),
             points: 3,
-            evals: vec!["0".into(); 5],
-            vk_points: 0,
+            evals: 5,
+            rotations: vec![],
+            known_points: 0,
         });
     }
     rows.push(Cost {
@@ -313,28 +322,31 @@ fn print_columns(circuit: &ZkmnistCircuit, vk: &VerifyingKey<G1Affine>) {
             cs.degree()
         ),
         points: cs.degree(),
-        evals: vec!["0".into()],
-        vk_points: 0,
+        evals: 1,
+        rotations: vec![],
+        known_points: 0,
     });
     rows.push(Cost {
         what: "SHPLONK opening (W, W'; the generator times the evaluations is one more ecMul)"
             .into(),
         points: 2,
-        evals: vec![],
-        vk_points: 1,
+        evals: 0,
+        rotations: vec![],
+        known_points: 1,
     });
     println!("| column or argument | proof points | evaluations | proof bytes | ecMul |");
     println!("|---|---:|---|---:|---:|");
     let (mut bytes, mut muls) = (0, 0);
     for r in &rows {
-        let b = 64 * r.points + 32 * r.evals.len();
-        let m = r.vk_points + r.points;
+        let b = 64 * r.points + 32 * r.evals;
+        let m = r.known_points + r.points;
         bytes += b;
         muls += m;
-        let evals = if r.evals.iter().all(|e| e == "0") {
-            r.evals.len().to_string()
+        let evals = if r.rotations.iter().all(|r| *r == 0) {
+            r.evals.to_string()
         } else {
-            format!("{} (rotations {})", r.evals.len(), r.evals.join(", "))
+            let rots: Vec<String> = r.rotations.iter().map(|r| format!("{r:+}")).collect();
+            format!("{} (rotations {})", r.evals, rots.join(", "))
         };
         println!("| {} | {} | {evals} | {b} | {m} |", r.what, r.points);
     }
