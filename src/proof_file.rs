@@ -112,6 +112,20 @@ pub struct ParsedProof {
     pub vk_digest: String,
 }
 
+impl FileError {
+    /// A short name for what is wrong, for front ends that word it themselves (the page):
+    /// `json`, `format`, `too_large`, `duplicate_key` or `field`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FileError::Json { .. } => "json",
+            FileError::Format { .. } => "format",
+            FileError::TooLarge { .. } => "too_large",
+            FileError::DuplicateKey { .. } => "duplicate_key",
+            FileError::Field { .. } => "field",
+        }
+    }
+}
+
 /// Refuses oversized texts and JSON objects with a repeated key, at any depth: serde keeps the
 /// last of two equal keys, other parsers the first, and both must see the same file.
 fn precheck(what: &'static str, text: &str) -> Result<(), FileError> {

@@ -2,7 +2,8 @@
 //! tokio, with tower-http serving the files.
 //!
 //! Served: `/` and `/index.html`, `/www/*`, `/pkg/*`, `/keys/*` (from the key directory),
-//! `/circuits/evm/*` (the verifier's ABI, bytecode and `verifier.json`) and `/healthz`, each
+//! `/circuits/evm/*` (the verifier's ABI, bytecode and `verifier.json`), `/chain.json` (the
+//! demo's chain, [`ChainConfig`]) and `/healthz`, each
 //! with the COOP/COEP headers that cross-origin isolation (threaded wasm) needs. Nothing else is
 //! reachable: [`file_for`] admits a path before tower-http's `ServeDir` streams the file
 //! (ranges, conditional requests, no traversal), and only known file types are served.
@@ -70,6 +71,69 @@ pub struct Site {
     pub keys_dir: PathBuf,
     /// Loaded verifier keys for `/api/verify`.
     pub verifier: VerifierKeys,
+    /// The chain the page records digits on (`zkmnist serve --chain`), served as
+    /// `/chain.json`; `None` answers 204 there and the page says no chain is set up.
+    pub chain: Option<ChainConfig>,
+}
+
+/// A deployment of the verifier contracts, as `scripts/deploy.mjs --out` writes it:
+///
+/// ```json
+/// {"format": "zkmnist-chain/1", "rpc": "http://127.0.0.1:8545", "chain_id": 31337,
+///  "setup": "dev-insecure", "vk_digest": "0x..",
+///  "contracts": {"Halo2Verifier": "0x..", "ZkmnistVerifier": "0x..", "DigitRegistry": "0x.."}}
+/// ```
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// [`CHAIN_FORMAT`].
+    pub format: String,
+    /// The JSON-RPC URL the page calls (http or https).
+    pub rpc: String,
+    /// The chain's id.
+    pub chain_id: u64,
+    /// The setup of the deployed verifier's key.
+    pub setup: String,
+    /// The deployed verifier's key digest.
+    pub vk_digest: String,
+    /// Addresses by contract name.
+    pub contracts: std::collections::BTreeMap<String, String>,
+}
+
+/// Format tag of a chain file.
+pub const CHAIN_FORMAT: &str = "zkmnist-chain/1";
+
+impl ChainConfig {
+    /// Parses and checks a chain file: format, an http(s) URL, and an address for each of the
+    /// three contracts.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let c: ChainConfig =
+            serde_json::from_str(text).map_err(|e| format!("not a zkmnist chain file: {e}"))?;
+        if c.format != CHAIN_FORMAT {
+            return Err(format!(
+                "chain file format is {:?}, this build reads {CHAIN_FORMAT:?}",
+                c.format
+            ));
+        }
+        if !(c.rpc.starts_with("http://") || c.rpc.starts_with("https://")) {
+            return Err(format!("rpc {:?} is not an http:// or https:// URL", c.rpc));
+        }
+        for name in ["Halo2Verifier", "ZkmnistVerifier", "DigitRegistry"] {
+            let a = c
+                .contracts
+                .get(name)
+                .ok_or_else(|| format!("contracts has no {name}"))?;
+            let ok = a.len() == 42
+                && a.starts_with("0x")
+                && a[2..].bytes().all(|b| b.is_ascii_hexdigit());
+            if !ok {
+                return Err(format!(
+                    "contracts.{name}: {a:?} is not an address (0x and 40 hex digits)"
+                ));
+            }
+        }
+        Ok(c)
+    }
 }
 
 fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
@@ -143,7 +207,7 @@ impl Site {
     pub fn verify(&self, body: &[u8]) -> (u16, Verdict) {
         let verdict = statement::verdict(&self.verifier, body);
         let status = match verdict.kind {
-            VerdictKind::Valid | VerdictKind::Invalid => 200,
+            VerdictKind::Valid | VerdictKind::Invalid | VerdictKind::OtherKeys => 200,
             VerdictKind::Malformed => 400,
             VerdictKind::Failed => 500,
         };
@@ -220,6 +284,7 @@ fn router(app: Arc<App>) -> Router {
             get(|| async { json(StatusCode::OK, &serde_json::json!({"ok": true})) }),
         )
         .route("/api/verify", any(verify))
+        .route("/chain.json", get(chain))
         .fallback(static_file)
         .layer(axum::middleware::from_fn(common_headers))
         .layer(axum::middleware::from_fn(access_log))
@@ -259,6 +324,15 @@ async fn access_log(req: Request, next: axum::middleware::Next) -> Response {
         start.elapsed().as_secs_f64() * 1000.0
     );
     res
+}
+
+/// `GET /chain.json`: the chain the page records on, or 204 (no content) when the server has none.
+async fn chain(State(app): State<Arc<App>>) -> Response {
+    match &app.site.chain {
+        Some(c) => json(StatusCode::OK, c),
+        // No content rather than 404: a page without a chain is normal, not an error to log.
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
 }
 
 async fn verify(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -431,6 +505,14 @@ async fn static_file(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // A gzip body's Content-Length is the compressed size; the page shows download progress
+    // against the size it will have once decoded.
+    if compressed && let Ok(meta) = tokio::fs::metadata(&path).await {
+        h.insert(
+            "x-decoded-length",
+            HeaderValue::from_str(&meta.len().to_string()).unwrap_or(HeaderValue::from_static("0")),
+        );
+    }
     if let Some(v) = etag_value {
         h.insert(header::ETAG, v);
     }

@@ -83,6 +83,25 @@ pub enum StatementError {
     Evm(#[from] crate::evm::EvmError),
 }
 
+impl StatementError {
+    /// A short name for what is wrong (front ends that word errors themselves key on it):
+    /// `not_text`, a proof file's [`FileError::kind`], `opening_file`, `opening_mismatch`,
+    /// `other_keys` (a proof for other keys), `prover`, `model` or `evm`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StatementError::NotText => "not_text",
+            StatementError::ProofFile(e) => e.kind(),
+            StatementError::OpeningFile(_) => "opening_file",
+            StatementError::Opening(_) => "opening_mismatch",
+            StatementError::Prover(ProverError::WrongKey(_)) => "other_keys",
+            StatementError::Prover(_) => "prover",
+            StatementError::Model(_) => "model",
+            #[cfg(feature = "evm-exec")]
+            StatementError::Evm(_) => "evm",
+        }
+    }
+}
+
 /// How a verdict came about, for callers that map it to a status (HTTP, exit code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VerdictKind {
@@ -90,8 +109,10 @@ pub enum VerdictKind {
     Valid,
     /// The file is not a well-formed proof file: nothing was verified.
     Malformed,
-    /// A well-formed proof that does not verify, or is for other keys.
+    /// A well-formed proof that does not verify.
     Invalid,
+    /// A well-formed proof made with other keys or another setup than the loaded ones.
+    OtherKeys,
     /// The verifier itself failed (keys, parameters): not the proof's fault.
     Failed,
 }
@@ -129,9 +150,8 @@ impl Verdict {
     fn of(proof: &ParsedProof, outcome: Result<(), ProverError>) -> Self {
         let (kind, error) = match outcome {
             Ok(()) => (VerdictKind::Valid, None),
-            Err(e @ (ProverError::Rejected(_) | ProverError::WrongKey(_))) => {
-                (VerdictKind::Invalid, Some(e.to_string()))
-            }
+            Err(e @ ProverError::Rejected(_)) => (VerdictKind::Invalid, Some(e.to_string())),
+            Err(e @ ProverError::WrongKey(_)) => (VerdictKind::OtherKeys, Some(e.to_string())),
             Err(e) => (VerdictKind::Failed, Some(e.to_string())),
         };
         Verdict {
@@ -179,15 +199,37 @@ pub fn inspect(bytes: &[u8]) -> Result<ParsedProof, StatementError> {
     ProofFile::parse(text).map_err(StatementError::ProofFile)
 }
 
+/// Refuses a proof that names another verifying key or setup than `vk_digest` (`setup`); the
+/// message names only what differs (a relabelled setup has the same digest).
+fn check_key(
+    proof: &ParsedProof,
+    vk_digest: &str,
+    setup: &str,
+    ours: &str,
+) -> Result<(), ProverError> {
+    let message = match (proof.vk_digest == vk_digest, proof.setup == setup) {
+        (true, true) => return Ok(()),
+        (true, false) => format!(
+            "the proof names setup {:?}, {ours} has setup {setup:?} (the same verifying key {vk_digest})",
+            proof.setup
+        ),
+        (false, _) => format!(
+            "the proof is for verifying key {} ({}), {ours} is {vk_digest} ({setup})",
+            proof.vk_digest, proof.setup
+        ),
+    };
+    Err(ProverError::WrongKey(message))
+}
+
 /// Verifies a parsed proof file against loaded verifier keys: the file must name these keys
 /// (digest and setup), and the proof must verify for its public inputs.
 pub fn verify(keys: &keys::VerifierKeys, proof: &ParsedProof) -> Result<(), ProverError> {
-    if proof.vk_digest != keys.manifest.vk_digest || proof.setup != keys.manifest.setup {
-        return Err(ProverError::WrongKey(format!(
-            "the proof is for verifying key {} ({}), the pinned key is {} ({})",
-            proof.vk_digest, proof.setup, keys.manifest.vk_digest, keys.manifest.setup
-        )));
-    }
+    check_key(
+        proof,
+        &keys.manifest.vk_digest,
+        &keys.manifest.setup,
+        "the pinned key",
+    )?;
     prover::verify(&keys.params, &keys.vk, &proof.inputs.fields(), &proof.proof)
 }
 
@@ -265,6 +307,8 @@ pub struct Opened {
     pub image_commitment: Fr,
     /// The model's digit for the opened image (equal to the proof's).
     pub digit: u8,
+    /// The opened image.
+    pub pixels: [u8; IMAGE_PIXELS],
 }
 
 /// Checks that an opening file's pixels and salt hash to the proof's commitment and that the
@@ -275,8 +319,12 @@ pub fn open(
     proof: &ParsedProof,
     opening: &[u8],
 ) -> Result<Opened, StatementError> {
-    let text = std::str::from_utf8(opening)
-        .map_err(|_| StatementError::Opening("not UTF-8 text".into()))?;
+    let text = std::str::from_utf8(opening).map_err(|_| {
+        StatementError::OpeningFile(FileError::Json {
+            what: "opening",
+            reason: "not UTF-8 text".into(),
+        })
+    })?;
     let (pixels, salt, stated) = OpeningFile::parse(text).map_err(StatementError::OpeningFile)?;
     let computed = commitment::commit(&pixels, salt);
     if computed != stated {
@@ -302,6 +350,7 @@ pub fn open(
     Ok(Opened {
         image_commitment: computed,
         digit: proof.inputs.digit,
+        pixels,
     })
 }
 
@@ -314,13 +363,12 @@ pub fn verify_evm(
     proof: &ParsedProof,
     pinned: Option<&keys::Pinned>,
 ) -> Result<crate::evm::Verdict, StatementError> {
-    if proof.vk_digest != artifacts.vk_digest || proof.setup != artifacts.setup {
-        return Err(ProverError::WrongKey(format!(
-            "the proof is for verifying key {} ({}), the verifier contract was generated from {} ({})",
-            proof.vk_digest, proof.setup, artifacts.vk_digest, artifacts.setup
-        ))
-        .into());
-    }
+    check_key(
+        proof,
+        &artifacts.vk_digest,
+        &artifacts.setup,
+        "the key the verifier contract was generated from",
+    )?;
     if let Some(p) = pinned {
         p.check(&artifacts.setup, &artifacts.vk_digest)?;
     }

@@ -514,9 +514,14 @@ fn outputs_labels_and_the_trust_root_are_checked() {
     let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
     json["setup"] = format!("ptau:{}", "ab".repeat(64)).into();
     std::fs::write(d("relabelled.json"), json.to_string()).unwrap();
-    assert_clean_failure(
-        &zkmnist(&["verify", &d("relabelled.json"), "--keys", &keys]),
-        "the pinned key is",
+    let relabelled = zkmnist(&["verify", &d("relabelled.json"), "--keys", &keys]);
+    assert_clean_failure(&relabelled, "the pinned key has setup \"dev-insecure\"");
+    let digest = json["vk_digest"].as_str().unwrap();
+    assert_eq!(
+        stderr(&relabelled).matches(digest).count(),
+        1,
+        "the digest, the same on both sides, is named once: {}",
+        stderr(&relabelled)
     );
     assert_clean_failure(
         &zkmnist(&["verify-evm", &d("relabelled.json")]),
