@@ -74,6 +74,7 @@ fn run(cmd: Command) -> CliResult {
             host,
             keys,
             log,
-        } => serve::serve(&host, port, &keys, log.as_deref()),
+            chain,
+        } => serve::serve(&host, port, &keys, log.as_deref(), chain.as_deref()),
     }
 }

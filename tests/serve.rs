@@ -391,6 +391,10 @@ fn files_are_cached_by_etag_ranged_and_compressed() {
     assert_eq!(gz.header("content-encoding"), Some("gzip"));
     assert_eq!(gz.header("content-type"), Some("application/wasm"));
     assert!(gz.body.len() < plain.body.len() / 2);
+    // The page's download progress counts decoded bytes against the decoded size.
+    let decoded_len = plain.body.len().to_string();
+    assert_eq!(gz.header("x-decoded-length"), Some(decoded_len.as_str()));
+    assert_eq!(plain.header("x-decoded-length"), None);
     assert_ne!(
         gz.header("etag"),
         plain.header("etag"),
@@ -432,4 +436,79 @@ fn sigterm_finishes_requests_in_flight_then_exits() {
     };
     assert_eq!(status.code(), Some(0));
     assert!(TcpStream::connect(addr).is_err() || http::get(addr, "/healthz", "").is_err());
+}
+
+/// `--chain FILE` serves the demo's chain as `/chain.json` (the page records on it with nothing
+/// to paste); without it the answer is 204, and a bad chain file stops the server at start with
+/// the reason.
+#[test]
+fn the_chain_file_is_served_and_checked() {
+    let f = fixture();
+    let none = start();
+    let r = http::get(none.addr, "/chain.json", "").unwrap();
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
+    drop(none);
+
+    let dir = tempfile::tempdir().unwrap();
+    let good = serde_json::json!({
+        "format": "zkmnist-chain/1",
+        "rpc": "http://127.0.0.1:8545",
+        "chain_id": 31337,
+        "setup": "dev-insecure",
+        "vk_digest": "0x01",
+        "contracts": {
+            "Halo2Verifier": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+            "ZkmnistVerifier": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+            "DigitRegistry": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
+        }
+    });
+    let path = dir.path().join("chain.json");
+    std::fs::write(&path, good.to_string()).unwrap();
+    let chain_arg = path.to_str().unwrap();
+    let server = Server::start_with(
+        bin(),
+        &f.root,
+        &f.keys,
+        &["--log", "off", "--chain", chain_arg],
+    );
+    let r = http::get(server.addr, "/chain.json", "").unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let served: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(served, good);
+    drop(server);
+
+    for (change, reason) in [
+        (
+            serde_json::json!({"rpc": "127.0.0.1:8545"}),
+            "is not an http:// or https:// URL",
+        ),
+        (
+            serde_json::json!({"format": "zkmnist-chain/9"}),
+            "this build reads",
+        ),
+        (
+            serde_json::json!({"contracts": {"Halo2Verifier": "0x1", "ZkmnistVerifier": "0x2"}}),
+            "contracts.Halo2Verifier: \"0x1\" is not an address",
+        ),
+        (serde_json::json!({"extra": 1}), "unknown field `extra`"),
+    ] {
+        let mut bad = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            bad[k] = v.clone();
+        }
+        std::fs::write(&path, bad.to_string()).unwrap();
+        let o = Command::new(bin())
+            .args(["serve", "--port", "0", "--keys"])
+            .arg(&f.keys)
+            .args(["--chain", chain_arg])
+            .current_dir(&f.root)
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(reason), "{reason}: {err}");
+        assert!(err.contains("--chain"), "{err}");
+    }
 }

@@ -169,6 +169,10 @@ pub enum Command {
         /// `off` nothing); default: RUST_LOG, else `info`.
         #[arg(long)]
         log: Option<String>,
+        /// A chain file (`scripts/deploy.mjs --out`): the page records digits on that chain's
+        /// DigitRegistry with nothing to paste (served as /chain.json).
+        #[arg(long)]
+        chain: Option<PathBuf>,
     },
     /// Check that an opening file opens a proof's image commitment, and show its digit.
     Open {

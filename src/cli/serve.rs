@@ -6,7 +6,13 @@ use crate::out;
 use std::path::Path;
 use zkmnist::prover::{DEV_SETUP, keys};
 
-pub fn serve(host: &str, port: u16, keys_dir: &Path, log: Option<&str>) -> CliResult {
+pub fn serve(
+    host: &str,
+    port: u16,
+    keys_dir: &Path,
+    log: Option<&str>,
+    chain: Option<&Path>,
+) -> CliResult {
     let root = std::env::current_dir()?;
     for needed in ["index.html", "www", "pkg/zkmnist.js", "pkg/zkmnist_bg.wasm"] {
         if !root.join(needed).exists() {
@@ -26,12 +32,30 @@ pub fn serve(host: &str, port: u16, keys_dir: &Path, log: Option<&str>) -> CliRe
         )
         .into());
     }
+    let chain = match chain {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--chain {}: {e}", path.display()))?;
+            let c = zkmnist::serve::ChainConfig::parse(&text)
+                .map_err(|e| format!("--chain {}: {e}", path.display()))?;
+            Some(c)
+        }
+        None => None,
+    };
     let setup = verifier.manifest.setup.clone();
     let listener = std::net::TcpListener::bind((host, port))
         .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
     let addr = listener.local_addr()?;
     out!("zkmnist demo: http://{addr}/");
     out!("keys: {} ({setup})", keys_dir.display());
+    if let Some(c) = &chain {
+        out!(
+            "chain: {} (chain id {}), DigitRegistry {}",
+            c.rpc,
+            c.chain_id,
+            c.contracts["DigitRegistry"]
+        );
+    }
     if setup == DEV_SETUP {
         eprintln!("{DEV_WARNING}");
     }
@@ -56,6 +80,7 @@ pub fn serve(host: &str, port: u16, keys_dir: &Path, log: Option<&str>) -> CliRe
             root,
             keys_dir: keys_dir.to_path_buf(),
             verifier,
+            chain,
         },
         listener,
         shutdown_signal(),
