@@ -24,6 +24,15 @@ fn js(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// A JavaScript `Error` with the library's message and a `kind` naming what was wrong (the
+/// page words each kind for people; the message keeps the details).
+fn kinded(e: &statement::StatementError) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&err, &"kind".into(), &e.kind().into());
+    err.into()
+}
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     serde_wasm_bindgen::to_value(v).map_err(js)
 }
@@ -97,11 +106,17 @@ pub fn classify(pixels: &[u8]) -> Result<JsValue, JsError> {
         digit: usize,
         logits: &'a [i64],
         confidences: Vec<f64>,
+        /// Why the image does not look like a digit at all, when it does not.
+        not_a_digit: Option<String>,
     }
+    let image = pixels_of(pixels)?;
     to_js(&Scores {
         digit: trace.digit,
         logits: trace.logits(),
         confidences: trace.confidences(&spec),
+        not_a_digit: crate::preprocess::check_digit_like(&image)
+            .err()
+            .map(|e| e.to_string()),
     })
 }
 
@@ -232,13 +247,30 @@ impl Keys {
     pub fn verify(&self, proof_json: &str) -> Result<JsValue, JsError> {
         to_js(&statement::verdict(&self.verifier, proof_json.as_bytes()))
     }
+
+    /// [`Keys::verify`]'s verdict with one more field, `outcome`: how it came about (`valid`,
+    /// `invalid`, `other_keys`, `malformed` or `failed`), which the page words for people.
+    pub fn check(&self, proof_json: &str) -> Result<JsValue, JsError> {
+        let verdict = statement::verdict(&self.verifier, proof_json.as_bytes());
+        let out = to_js(&verdict)?;
+        let outcome = match verdict.kind {
+            statement::VerdictKind::Valid => "valid",
+            statement::VerdictKind::Invalid => "invalid",
+            statement::VerdictKind::OtherKeys => "other_keys",
+            statement::VerdictKind::Malformed => "malformed",
+            statement::VerdictKind::Failed => "failed",
+        };
+        js_sys::Reflect::set(&out, &"outcome".into(), &outcome.into())
+            .map_err(|_| js("cannot set the verdict's outcome"))?;
+        Ok(out)
+    }
 }
 
 /// What a proof file claims, read without verifying it: `{format, digit, image_commitment,
 /// context, vk_digest, setup, proof_bytes}`. Throws with the reason when the file is malformed.
 #[wasm_bindgen]
-pub fn inspect(proof_json: &str) -> Result<JsValue, JsError> {
-    let p = statement::inspect(proof_json.as_bytes()).map_err(js)?;
+pub fn inspect(proof_json: &str) -> Result<JsValue, JsValue> {
+    let p = statement::inspect(proof_json.as_bytes()).map_err(|e| kinded(&e))?;
     #[derive(Serialize)]
     struct Inspected {
         format: &'static str,
@@ -258,17 +290,42 @@ pub fn inspect(proof_json: &str) -> Result<JsValue, JsError> {
         setup: p.setup,
         proof_bytes: p.proof.len(),
     })
+    .map_err(JsValue::from)
+}
+
+/// Checks an opening file against a proof file, as `zkmnist open` does: its pixels and salt
+/// must hash to the proof's commitment and the model must read the image as the proof's digit.
+/// Returns `{digit, image_commitment, pixels}` (the 784 opened pixels); throws an `Error` whose
+/// `kind` says what did not match (`opening_file`, `opening_mismatch`, or a proof file kind).
+#[wasm_bindgen]
+pub fn open(proof_json: &str, opening_json: &str) -> Result<JsValue, JsValue> {
+    let proof = statement::inspect(proof_json.as_bytes()).map_err(|e| kinded(&e))?;
+    let spec = ModelSpec::embedded().map_err(js)?;
+    let opened = statement::open(&spec, &proof, opening_json.as_bytes()).map_err(|e| kinded(&e))?;
+    #[derive(Serialize)]
+    struct Opened {
+        digit: u8,
+        image_commitment: String,
+        pixels: Vec<u8>,
+    }
+    to_js(&Opened {
+        digit: opened.digit,
+        image_commitment: to_hex(&opened.image_commitment),
+        pixels: opened.pixels.to_vec(),
+    })
+    .map_err(JsValue::from)
 }
 
 /// Verifies a proof file by deploying the committed verifier bytecode in an embedded EVM and
 /// calling it; returns the verdict and gas. Throws on a malformed file or a key mismatch (the
-/// proof must name the pinned key the contracts were generated from).
+/// proof must name the pinned key the contracts were generated from; the error's `kind` is then
+/// `other_keys`).
 #[wasm_bindgen(js_name = verifyEvm)]
-pub fn verify_evm(proof_json: &str) -> Result<JsValue, JsError> {
-    let parsed = statement::inspect(proof_json.as_bytes()).map_err(js)?;
+pub fn verify_evm(proof_json: &str) -> Result<JsValue, JsValue> {
+    let parsed = statement::inspect(proof_json.as_bytes()).map_err(|e| kinded(&e))?;
     let art = Artifacts::embedded().map_err(js)?;
     let pinned = keys::Pinned::embedded().map_err(js)?;
-    let v = statement::verify_evm(&art, &parsed, Some(&pinned)).map_err(js)?;
+    let v = statement::verify_evm(&art, &parsed, Some(&pinned)).map_err(|e| kinded(&e))?;
     #[derive(Serialize)]
     struct EvmVerdict {
         valid: bool,
@@ -282,6 +339,7 @@ pub fn verify_evm(proof_json: &str) -> Result<JsValue, JsError> {
         verifier_gas: v.verifier_gas,
         runtime_sizes: v.runtime_sizes,
     })
+    .map_err(JsValue::from)
 }
 
 /// `0x`-hex call data of `ZkmnistVerifier.verify(proof, imageCommitment, digit, context)` for a
@@ -307,5 +365,72 @@ pub fn evm_verifier_info() -> Result<JsValue, JsError> {
     to_js(&Info {
         vk_digest: art.vk_digest,
         setup: art.setup,
+    })
+}
+
+fn address_of(account: &str) -> Result<[u8; 20], JsError> {
+    let digits = account
+        .strip_prefix("0x")
+        .filter(|d| d.len() == 40)
+        .ok_or_else(|| {
+            js(format!(
+                "{account:?} is not an address (0x and 40 hex digits)"
+            ))
+        })?;
+    let bytes = hex::decode(digits).map_err(|_| js(format!("{account:?} is not hex")))?;
+    bytes
+        .try_into()
+        .map_err(|_| js(format!("{account:?} is not 20 bytes")))
+}
+
+/// `0x`-hex call data of `DigitRegistry.record(proof, imageCommitment, digit)` for a proof file.
+#[wasm_bindgen(js_name = recordCalldata)]
+pub fn record_calldata(proof_json: &str) -> Result<String, JsValue> {
+    let parsed = statement::inspect(proof_json.as_bytes()).map_err(|e| kinded(&e))?;
+    Ok(format!(
+        "0x{}",
+        hex::encode(evm::registry_call(&parsed.inputs.fields(), &parsed.proof))
+    ))
+}
+
+/// `0x`-hex call data of a registry view that takes one account: `contextFor(address)` or
+/// `entries(address)`.
+#[wasm_bindgen(js_name = registryViewCalldata)]
+pub fn registry_view_calldata(function: &str, account: &str) -> Result<String, JsError> {
+    let signature = match function {
+        "contextFor" => "contextFor(address)",
+        "entries" => "entries(address)",
+        other => return Err(js(format!("no registry view {other:?}"))),
+    };
+    let mut out = evm::selector(signature).to_vec();
+    out.extend([0u8; 12]);
+    out.extend(address_of(account)?);
+    Ok(format!("0x{}", hex::encode(out)))
+}
+
+/// Decodes what `DigitRegistry.entries(account)` returned: `{recorded, digit,
+/// image_commitment}`; throws when the answer is not three ABI words of that shape.
+#[wasm_bindgen(js_name = decodeRegistryEntry)]
+pub fn decode_registry_entry(output: &str) -> Result<JsValue, JsError> {
+    let bytes = output
+        .strip_prefix("0x")
+        .and_then(|h| hex::decode(h).ok())
+        .filter(|b| b.len() == 96)
+        .ok_or_else(|| js("the registry's answer is not three ABI words"))?;
+    let recorded = evm::decode_bool(&bytes[..32]).map_err(js)?;
+    let digit = match &bytes[32..64] {
+        [zeros @ .., d] if zeros.iter().all(|b| *b == 0) && *d < 10 => *d,
+        _ => return Err(js("the registry's answer holds no digit 0..=9")),
+    };
+    #[derive(Serialize)]
+    struct Entry {
+        recorded: bool,
+        digit: u8,
+        image_commitment: String,
+    }
+    to_js(&Entry {
+        recorded,
+        digit,
+        image_commitment: format!("0x{}", hex::encode(&bytes[64..])),
     })
 }

@@ -7,7 +7,10 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
-import { initSync, preprocessRgba, classify, modelInfo, inspect, maxFileBytes, keyFileHashes, Keys, verifyEvm, wrapperCalldata, evmVerifierInfo } from '../../pkg/zkmnist.js';
+import {
+  initSync, preprocessRgba, classify, modelInfo, inspect, maxFileBytes, keyFileHashes, Keys, verifyEvm, wrapperCalldata, evmVerifierInfo,
+  open, recordCalldata, registryViewCalldata, decodeRegistryEntry,
+} from '../../pkg/zkmnist.js';
 import { root, cli, cliFails, tempDir, devKeys, throwsMatching as throws } from './helpers.mjs';
 
 const tmp = tempDir('wasm');
@@ -171,7 +174,8 @@ test('the in-page EVM gives the native revm verdict', () => {
   const badEvm = { ...parsed, proof: `${parsed.proof.slice(0, 1000)}${parsed.proof[1000] === '0' ? '1' : '0'}${parsed.proof.slice(1001)}` };
   delete badEvm.calldata;
   assert.equal(verifyEvm(JSON.stringify(badEvm)).valid, false);
-  throws(() => verifyEvm(JSON.stringify({ ...parsed, setup: 'ptau:00' })), /the proof is for verifying key/);
+  throws(() => verifyEvm(JSON.stringify({ ...parsed, setup: 'ptau:00' })), /the proof names setup "ptau:00", the key the verifier contract was generated from has setup "dev-insecure"/);
+  try { verifyEvm(JSON.stringify({ ...parsed, setup: 'ptau:00' })); } catch (e) { assert.equal(e.kind, 'other_keys'); }
 });
 
 test('the wrapper call data is the ABI encoding ethers produces', () => {
@@ -189,4 +193,66 @@ test('CLI --json: a tampered proof gives the wasm verdict and exit status 1', ()
   assert.equal(failed.status, 1);
   assert.equal(failed.stderr, '');
   assert.equal(failed.stdout.trim(), JSON.stringify(verifyOnly.verify(JSON.stringify(bad))));
+});
+
+test('check: the verdict with its outcome, for the page to word', () => {
+  const v = verifyOnly.check(proofJson);
+  assert.equal(v.outcome, 'valid');
+  const { outcome, ...verdict } = v;
+  assert.equal(outcome, 'valid');
+  assert.deepEqual(verdict, verifyOnly.verify(proofJson));
+  const bad = { ...parsed, proof: `${parsed.proof.slice(0, 1000)}${parsed.proof[1000] === '0' ? '1' : '0'}${parsed.proof.slice(1001)}` };
+  delete bad.calldata;
+  assert.equal(verifyOnly.check(JSON.stringify(bad)).outcome, 'invalid');
+  assert.equal(verifyOnly.check(JSON.stringify({ ...parsed, setup: `ptau:${'ab'.repeat(64)}` })).outcome, 'other_keys');
+  assert.equal(verifyOnly.check('{').outcome, 'malformed');
+});
+
+test('file errors carry a kind the page words for people', () => {
+  const kindOf = (f) => { try { f(); } catch (e) { return e.kind; } throw new Error('did not throw'); };
+  assert.equal(kindOf(() => inspect('hello')), 'json');
+  assert.equal(kindOf(() => inspect(JSON.stringify({ ...parsed, format: 'zkmnist-proof/9' }))), 'format');
+  assert.equal(kindOf(() => inspect(' '.repeat(300 * 1024))), 'too_large');
+  assert.equal(kindOf(() => inspect(proofJson.replace('{', '{"digit": 3,'))), 'duplicate_key');
+  assert.equal(kindOf(() => inspect(JSON.stringify({ ...parsed, proof: '0xzz' }))), 'field');
+});
+
+test('open: an opening reveals the image its proof commits to, or says why not', () => {
+  const keys = new Keys('keys', file('keys.json'), file('params.bin'), file('vk.bin'), file('pk.bin'));
+  const pixels = preprocessRgba(280, 280, canvasSeven());
+  const r = keys.prove(pixels, '0x0', () => {});
+  const opened = open(r.proof_json, r.opening_json);
+  assert.equal(opened.digit, 7);
+  assert.equal(opened.image_commitment, r.image_commitment);
+  assert.deepEqual(Array.from(opened.pixels), Array.from(pixels));
+  const kindOf = (f) => { try { f(); } catch (e) { return [e.kind, e.message]; } throw new Error('did not throw'); };
+  const [k1, m1] = kindOf(() => open(proofJson, r.opening_json));
+  assert.equal(k1, 'opening_mismatch');
+  assert.match(m1, /the proof commits to/);
+  const edited = JSON.parse(r.opening_json);
+  edited.salt = '0x01';
+  assert.equal(kindOf(() => open(r.proof_json, JSON.stringify(edited)))[0], 'opening_mismatch');
+  assert.equal(kindOf(() => open(r.proof_json, 'nope'))[0], 'opening_file');
+});
+
+test('classify says when an image does not look like a digit', () => {
+  assert.equal(classify(preprocessRgba(280, 280, canvasSeven())).not_a_digit, undefined);
+  const blot = new Uint8Array(784);
+  for (let y = 4; y < 24; y++) for (let x = 4; x < 24; x++) blot[y * 28 + x] = 255;
+  assert.match(classify(blot).not_a_digit, /^this does not look like a digit: ink covers 51 %/);
+});
+
+test('the registry calls are the ABI encodings ethers produces, and the context matches', () => {
+  const abi = JSON.parse(readFileSync(path.join(root, 'circuits/evm/DigitRegistry.abi.json'), 'utf8'));
+  const iface = new ethers.Interface(abi);
+  const account = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+  assert.equal(recordCalldata(proofJson), iface.encodeFunctionData('record', [parsed.proof, BigInt(parsed.public_inputs[0]), BigInt(parsed.public_inputs[1])]));
+  assert.equal(registryViewCalldata('contextFor', account), iface.encodeFunctionData('contextFor', [account]));
+  assert.equal(registryViewCalldata('entries', account), iface.encodeFunctionData('entries', [account]));
+  throws(() => registryViewCalldata('owner', account), /no registry view "owner"/);
+  throws(() => registryViewCalldata('entries', '0x1234'), /is not an address/);
+  const word = iface.encodeFunctionResult('entries', [true, 7, 123n]);
+  assert.deepEqual({ ...decodeRegistryEntry(word) }, { recorded: true, digit: 7, image_commitment: `0x${'7b'.padStart(64, '0')}` });
+  throws(() => decodeRegistryEntry('0x1234'), /not three ABI words/);
+  throws(() => decodeRegistryEntry(iface.encodeFunctionResult('entries', [true, 11, 1n])), /no digit/);
 });
