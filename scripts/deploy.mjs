@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 // Deploys the committed verifier (circuits/evm/*.bin) to a chain: Halo2Verifier,
-// ZkmnistVerifier(verifier), DigitRegistry(zkmnist), and prints the addresses. The key is read from an environment variable, never from the command line.
+// ZkmnistVerifier(verifier), DigitRegistry(zkmnist), and prints the addresses. The key is read
+// from an environment variable, never from the command line.
 //
-//   ZKMNIST_DEPLOYER_KEY=0x... node scripts/deploy.mjs --rpc http://127.0.0.1:8545 --private-key-env ZKMNIST_DEPLOYER_KEY
-import { readFileSync } from 'node:fs';
+//   ZKMNIST_DEPLOYER_KEY=0x... node scripts/deploy.mjs --rpc http://127.0.0.1:8545 --private-key-env ZKMNIST_DEPLOYER_KEY [--out chain.json]
+//
+// A verifier generated from the INSECURE dev keys (anyone can forge proofs it accepts) is
+// deployed only to a local test chain (chain id 31337, anvil's), unless --insecure-dev-keys says
+// that is really wanted. `--out FILE` writes the deployment as a chain file for
+// `zkmnist serve --chain FILE` (the page then records on it with nothing to paste).
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { ethers } from 'ethers';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ORDER = ['Halo2Verifier', 'ZkmnistVerifier', 'DigitRegistry'];
+// anvil's chain id: the only one dev-insecure keys are deployed to without asking.
+export const LOCAL_CHAIN_ID = 31337n;
+export const DEV_SETUP = 'dev-insecure';
 
 export function artifacts() {
   const dir = path.join(root, 'circuits/evm');
@@ -53,8 +62,29 @@ export async function deploy(signer, log = () => {}) {
 
 function usage(message) {
   if (message) console.error(`error: ${message}`);
-  console.error('usage: node scripts/deploy.mjs --rpc URL --private-key-env VAR');
+  console.error('usage: node scripts/deploy.mjs --rpc URL --private-key-env VAR [--out FILE] [--insecure-dev-keys]');
   process.exit(message ? 1 : 0);
+}
+
+// Why `setup` must not be deployed to `chainId`, or null when it may.
+export function refusal(setup, chainId, insecureDevKeys) {
+  if (setup !== DEV_SETUP || BigInt(chainId) === LOCAL_CHAIN_ID || insecureDevKeys) return null;
+  return `refusing to deploy: circuits/evm/ holds the verifier of the INSECURE dev keys (${DEV_SETUP}: `
+    + `anyone can forge proofs it accepts), and chain ${chainId} is not a local test chain (${LOCAL_CHAIN_ID}). `
+    + 'Make keys from a real ceremony and regenerate the verifier (README, "Trusted setup"), '
+    + 'or pass --insecure-dev-keys if a forgeable verifier on this chain is really what you want.';
+}
+
+// The chain file `zkmnist serve --chain` reads.
+export function chainFile(rpc, chainId, record, addresses) {
+  return {
+    format: 'zkmnist-chain/1',
+    rpc,
+    chain_id: Number(chainId),
+    setup: record.setup,
+    vk_digest: record.vk_digest,
+    contracts: addresses,
+  };
 }
 
 async function main(argv) {
@@ -62,7 +92,8 @@ async function main(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') usage();
-    if (!['--rpc', '--private-key-env'].includes(a)) usage(`unknown argument ${a}`);
+    if (a === '--insecure-dev-keys') { args.insecureDevKeys = true; continue; }
+    if (!['--rpc', '--private-key-env', '--out'].includes(a)) usage(`unknown argument ${a}`);
     if (i + 1 >= argv.length) usage(`${a} needs a value`);
     args[a.slice(2)] = argv[++i];
   }
@@ -84,13 +115,26 @@ async function main(argv) {
     usage(`${args['private-key-env']} does not hold a valid private key`);
   }
   const { record } = artifacts();
+  const refused = refusal(record.setup, network.chainId, args.insecureDevKeys);
+  if (refused) {
+    provider.destroy();
+    console.error(`error: ${refused}`);
+    process.exit(2);
+  }
   console.error(`deploying the zkmnist verifier for key ${record.vk_digest} (${record.setup}) to chain ${network.chainId} from ${signer.address}`);
-  if (record.setup === 'dev-insecure') {
-    console.error('WARNING: dev-insecure setup: anyone can forge proofs this verifier accepts. Never deploy it where it matters.');
+  if (record.setup === DEV_SETUP) {
+    console.error(`WARNING: ${DEV_SETUP} setup: anyone can forge proofs this verifier accepts${BigInt(network.chainId) === LOCAL_CHAIN_ID ? ' (a local test chain: fine for the demo)' : ' (deployed anyway: --insecure-dev-keys)'}.`);
   }
   const { addresses } = await deploy(signer, (line) => console.error(line));
   for (const [name, address] of Object.entries(addresses)) console.log(`${name} ${address}`);
-  console.log(`page: http://127.0.0.1:8080/?rpc=${encodeURIComponent(args.rpc)}&verifier=${addresses.ZkmnistVerifier}`);
+  console.log(`page: http://127.0.0.1:8080/?rpc=${encodeURIComponent(args.rpc)}&registry=${addresses.DigitRegistry}&verifier=${addresses.ZkmnistVerifier}`);
+  if (args.out) {
+    // Written whole to a temporary name, then renamed: a reader never sees half a file.
+    const tmp = `${args.out}.tmp-${process.pid}`;
+    writeFileSync(tmp, `${JSON.stringify(chainFile(args.rpc, network.chainId, record, addresses), null, 2)}\n`);
+    renameSync(tmp, args.out);
+    console.error(`wrote ${args.out}`);
+  }
   provider.destroy();
 }
 
