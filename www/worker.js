@@ -49,14 +49,57 @@ const CACHE = 'zkmnist-keys-v1';
 let keys = null;
 let keysPromise = null;
 
+// Width and height of what differs from the canvas's corner colour (the paper): how big the
+// drawing is before preprocessing scales it to MNIST's 20 px box.
+function inkExtent(width, height, rgba) {
+  const paper = rgba[0];
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (Math.abs(rgba[(y * width + x) * 4] - paper) > 64) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  return x1 < 0 ? { width: 0, height: 0 } : { width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
 function post(id, type, payload = {}) {
   self.postMessage({ id, type, ...payload });
 }
 
-async function fetchBytes(url) {
-  const res = await fetch(url);
+// Fetches a file whole; `onProgress(received, total)` hears each chunk (total: the decoded
+// size when the server says it, `x-decoded-length` for gzip bodies, else Content-Length; 0 when
+// unknown).
+async function fetchBytes(url, onProgress = null) {
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`cannot load ${url}: the server did not answer (${e.message})`);
+  }
   if (!res.ok) throw new Error(`cannot load ${url}: HTTP ${res.status}${res.status === 404 ? ' (run `zkmnist setup`)' : ''}`);
-  return new Uint8Array(await res.arrayBuffer());
+  if (!onProgress || !res.body) return new Uint8Array(await res.arrayBuffer());
+  const encoded = res.headers.get('content-encoding');
+  const total = Number(res.headers.get('x-decoded-length') || (encoded ? 0 : res.headers.get('content-length')) || 0);
+  const chunks = [];
+  let received = 0;
+  const reader = res.body.getReader();
+  onProgress(0, total);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    onProgress(received, total);
+  }
+  const bytes = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) { bytes.set(c, at); at += c.length; }
+  return bytes;
 }
 
 // Key files by content hash: a changed key is a different cache entry, never a stale one.
@@ -69,7 +112,7 @@ async function cachedBytes(name, sha256, onStage) {
     if (hit) return { bytes: new Uint8Array(await hit.arrayBuffer()), cached: true };
   }
   onStage(`downloading ${name}`);
-  const bytes = await fetchBytes(url);
+  const bytes = await fetchBytes(url, (received, total) => onStage(`downloading ${name}`, { received, total }));
   if (cache) {
     await cache.put(cacheKey, new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } })).catch(() => {});
   }
@@ -135,7 +178,7 @@ function ensureKeys(onStage) {
 
 self.onmessage = async (event) => {
   const { id, type } = event.data;
-  const stage = (name) => post(id, 'stage', { stage: name });
+  const stage = (name, progress) => post(id, 'stage', { stage: name, progress });
   try {
     let result;
     if (type === 'modelInfo') {
@@ -144,8 +187,9 @@ self.onmessage = async (event) => {
       result = { ...wasm.modelInfo(), max_file_bytes: wasm.maxFileBytes() };
     } else if (type === 'score') {
       await init();
+      const inkBox = inkExtent(event.data.width, event.data.height, event.data.rgba);
       const pixels = wasm.preprocessRgba(event.data.width, event.data.height, event.data.rgba);
-      result = { pixels, scores: wasm.classify(pixels) };
+      result = { pixels, scores: wasm.classify(pixels), inkBox };
     } else if (type === 'inspect') {
       await init();
       result = wasm.inspect(event.data.proofJson);
@@ -153,14 +197,29 @@ self.onmessage = async (event) => {
       result = await ensureVerifier(stage);
     } else if (type === 'load') {
       result = await ensureKeys(stage);
+    } else if (type === 'open') {
+      await init();
+      result = wasm.open(event.data.proofJson, event.data.openingJson);
+    } else if (type === 'call') {
+      // The module's pure helpers (ABI encoding and decoding for the chain).
+      await init();
+      const allowed = ['recordCalldata', 'registryViewCalldata', 'decodeRegistryEntry', 'wrapperCalldata'];
+      if (!allowed.includes(event.data.fn)) throw new Error(`no helper ${event.data.fn}`);
+      result = wasm[event.data.fn](...event.data.args);
     } else if (type === 'prove') {
       await ensureKeys(stage);
-      let pixels;
-      try {
-        pixels = wasm.preprocessRgba(event.data.width, event.data.height, event.data.rgba);
-      } catch (e) {
-        throw new Error(`Draw a digit first: ${e.message}`);
+      // Pixels already preprocessed (proving again an image proved or opened before), or the
+      // canvas's RGBA.
+      let pixels = event.data.pixels;
+      if (!pixels) {
+        try {
+          pixels = wasm.preprocessRgba(event.data.width, event.data.height, event.data.rgba);
+        } catch (e) {
+          throw new Error(`Draw a digit first: ${e.message}`);
+        }
       }
+      const looks = wasm.classify(pixels);
+      if (looks.not_a_digit) throw new Error(`Not proved: ${looks.not_a_digit}.`);
       // Stage marks are taken here, on the proving thread, as each stage starts; a stage
       // lasts until the next one starts (the last until the proof is out).
       const t0 = performance.now();
@@ -171,6 +230,7 @@ self.onmessage = async (event) => {
       });
       const total = performance.now() - t0;
       result.ms = Math.round(total);
+      result.pixels = pixels;
       result.stages = marks.map(([name, at], i) => ({
         name,
         ms: Math.round((i + 1 < marks.length ? marks[i + 1][1] : total) - at),
@@ -180,7 +240,7 @@ self.onmessage = async (event) => {
       // verdict ({valid, ..., error}); a bad proof is a verdict, not an exception.
       await ensureVerifier(stage);
       const t0 = performance.now();
-      result = verifier.verify(event.data.proofJson);
+      result = verifier.check(event.data.proofJson);
       result.ms = +(performance.now() - t0).toFixed(1);
     } else if (type === 'verifyEvm') {
       await init();
@@ -195,6 +255,6 @@ self.onmessage = async (event) => {
     }
     post(id, 'result', { result });
   } catch (e) {
-    post(id, 'error', { message: e && e.message ? e.message : String(e) });
+    post(id, 'error', { message: e && e.message ? e.message : String(e), kind: e && e.kind });
   }
 };
