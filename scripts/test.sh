@@ -34,7 +34,7 @@ elapsed
 echo "== wasm"
 ./scripts/build-wasm.sh
 elapsed
-echo "== JavaScript suites: wasm in node, the npm package (built and packed by its test), end to end"
+echo "== JavaScript suites: wasm in node, the npm package (built and packed by its test), end to end, the page"
 # One file at a time (they share the machine's two cores); each file's tests run in order.
-node --test --test-concurrency=1 tests/e2e/wasm.test.mjs tests/e2e/npm.test.mjs tests/e2e/e2e.test.mjs
+node --test --test-concurrency=1 tests/e2e/wasm.test.mjs tests/e2e/npm.test.mjs tests/e2e/e2e.test.mjs tests/e2e/page.test.mjs
 elapsed

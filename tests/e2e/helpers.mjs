@@ -77,11 +77,29 @@ export function devKeys(dir) {
   return dir;
 }
 
-// `zkmnist serve` on a free port with the given keys; resolves to its base URL.
-export async function serve(keysDir) {
+// `zkmnist serve` on a free port with the given keys (and more arguments, e.g. `--chain FILE`);
+// resolves to its base URL.
+export async function serve(keysDir, args = []) {
   const port = await freePort();
-  await start(zkmnistBin, ['serve', '--port', String(port), '--keys', keysDir], /zkmnist demo: http/);
+  await start(zkmnistBin, ['serve', '--port', String(port), '--keys', keysDir, ...args], /zkmnist demo: http/);
   return `http://127.0.0.1:${port}`;
+}
+
+// anvil (npm @foundry-rs/anvil) on a free port; resolves to its JSON-RPC URL.
+export async function startAnvil() {
+  const port = await freePort();
+  await start(path.join(root, 'node_modules/.bin/anvil'), ['--host', '127.0.0.1', '--port', String(port)], /Listening on/);
+  return `http://127.0.0.1:${port}`;
+}
+
+// The deploy command as a user runs it, with anvil's first dev key; returns what it printed
+// (and wrote to `out`, a chain file, when given).
+export function deployCommand(rpcUrl, { out = null, extra = [], env = {} } = {}) {
+  const args = [path.join(root, 'scripts/deploy.mjs'), '--rpc', rpcUrl, '--private-key-env', 'E2E_DEPLOYER_KEY', ...extra];
+  if (out) args.push('--out', out);
+  return execFileSync('node', args, {
+    cwd: root, encoding: 'utf8', env: { ...process.env, E2E_DEPLOYER_KEY: DEV_KEY, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 // A proof file's text with one proof byte changed (its calldata dropped: readers recompute it).
@@ -141,4 +159,43 @@ export async function upload(page, file) {
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('upload-proof').click()]);
   await chooser.setFiles(file);
   return waitState(page, 'proof-status');
+}
+
+// Uploads a proof file that the page can read and waits for the page's own check of it:
+// returns { proof, verify } (the proof status as first settled, then the verify status).
+export async function uploadChecked(page, file) {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('upload-proof').click()]);
+  await chooser.setFiles(file);
+  // The proof status names the file once the page has read it (and again with the verdict).
+  await page.waitForFunction((name) => {
+    const el = document.querySelector('[data-testid=proof-status]');
+    return el.dataset.state !== 'working' && el.textContent.includes(name);
+  }, path.basename(file), { timeout: 60_000 });
+  const verify = await waitState(page, 'verify-status');
+  const proof = await waitState(page, 'proof-status');
+  return { proof, verify };
+}
+
+// Uploads an opening for the current proof and waits for the opening status.
+export async function uploadOpening(page, file) {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId('upload-opening').click()]);
+  await chooser.setFiles(file);
+  return waitState(page, 'opening-status');
+}
+
+// Opens the page and waits until it can prove.
+export async function readyPage(context, url, timeout = 120_000) {
+  const page = await context.newPage();
+  await page.goto(url);
+  const load = await waitState(page, 'load-status', timeout);
+  assert.equal(load.state, 'ok', load.text);
+  return page;
+}
+
+// Draws a 7 and proves it; resolves to the proof status once it settles.
+export async function proveSeven(page) {
+  await drawSeven(page);
+  await page.waitForFunction(() => document.querySelector('[data-testid=live-digit]').dataset.digit === '7', null, { timeout: 10_000 });
+  await page.getByTestId('prove').click();
+  return waitState(page, 'proof-status', 180_000);
 }
