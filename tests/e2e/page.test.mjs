@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
 import { artifacts } from '../../scripts/deploy.mjs';
 import {
-  root, cli, freePort, stopAll, tempDir, devKeys, serve, tamper, launchChromium, waitState, drawSeven,
+  root, cli, freePort, start, stopAll, tempDir, devKeys, serve, tamper, launchChromium, waitState, drawSeven,
   upload, uploadChecked, uploadOpening, readyPage, proveSeven, startAnvil, deployCommand, DEV_KEY, OTHER_KEY,
 } from './helpers.mjs';
 
@@ -655,6 +655,29 @@ test('a progress figure while the proving key downloads', async () => {
   const seen = await page.evaluate(() => window.__load);
   assert.ok(seen.some((t) => /^Downloading the proving key: [\d.]+ (KB|MB|bytes) of [\d.]+ MB \(\d+ %\)/.test(t)), `load-status said: ${JSON.stringify(seen)}`);
   await fresh.close();
+});
+
+test('deploy.mjs refuses the dev-insecure verifier on a chain that is not local, unless told', async () => {
+  // anvil posing as another chain (Sepolia's id): the committed verifier is the dev setup's.
+  const port = await freePort();
+  const other = `http://127.0.0.1:${port}`;
+  await start(path.join(root, 'node_modules/.bin/anvil'), ['--host', '127.0.0.1', '--port', String(port), '--chain-id', '11155111'], /Listening on/);
+  let refused;
+  try {
+    deployCommand(other);
+  } catch (e) {
+    refused = e;
+  }
+  assert.ok(refused, 'the deployment was refused');
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /refusing to deploy: .*INSECURE dev keys .*chain 11155111 is not a local test chain/);
+  const p = new ethers.JsonRpcProvider(other, undefined, { staticNetwork: true });
+  assert.equal(await p.getTransactionCount(new ethers.Wallet(DEV_KEY).address), 0, 'nothing was sent');
+  const printed = deployCommand(other, { extra: ['--insecure-dev-keys'] });
+  const m = printed.match(/^DigitRegistry (0x[0-9a-fA-F]{40})$/m);
+  assert.ok(m, printed);
+  assert.notEqual(await p.getCode(m[1]), '0x');
+  p.destroy();
 });
 
 test('no uncaught errors in the pages', () => {
