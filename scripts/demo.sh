@@ -36,14 +36,25 @@ echo
 chain_args=()
 chain_off=""
 anvil_pid=""
+serve_pid=""
 stop_chain() {
   if [ -n "$anvil_pid" ]; then
     kill "$anvil_pid" 2>/dev/null || true
     wait "$anvil_pid" 2>/dev/null || true
+    anvil_pid=""
     echo "zkmnist demo: local chain stopped"
   fi
 }
-trap stop_chain EXIT
+# However the demo ends (Ctrl-C, kill, an error), the server and the chain end with it.
+stop_all() {
+  if [ -n "$serve_pid" ]; then
+    kill "$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+  fi
+  stop_chain
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   chain_off="Node.js and npm are not installed (the chain is anvil from npm; scripts/ensure-node.sh installs them)"
@@ -85,4 +96,7 @@ if [ -n "$chain_off" ]; then
 fi
 
 echo "\$ zkmnist serve --port $port ${chain_args[*]:-}"
-$zk serve --port "$port" "${chain_args[@]}"
+# In the background and waited for, so that a signal to this script is handled at once.
+$zk serve --port "$port" "${chain_args[@]}" &
+serve_pid=$!
+wait "$serve_pid"

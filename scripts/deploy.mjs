@@ -127,8 +127,9 @@ async function main(argv) {
   }
   const { addresses } = await deploy(signer, (line) => console.error(line));
   for (const [name, address] of Object.entries(addresses)) console.log(`${name} ${address}`);
-  console.log(`page: http://127.0.0.1:8080/?rpc=${encodeURIComponent(args.rpc)}&registry=${addresses.DigitRegistry}&verifier=${addresses.ZkmnistVerifier}`);
-  if (args.out) {
+  if (!args.out) {
+    console.log(`page: http://127.0.0.1:8080/?rpc=${encodeURIComponent(args.rpc)}&registry=${addresses.DigitRegistry}&verifier=${addresses.ZkmnistVerifier}`);
+  } else {
     // Written whole to a temporary name, then renamed: a reader never sees half a file.
     const tmp = `${args.out}.tmp-${process.pid}`;
     writeFileSync(tmp, `${JSON.stringify(chainFile(args.rpc, network.chainId, record, addresses), null, 2)}\n`);
