@@ -504,7 +504,7 @@ $('restore-previous').addEventListener('click', () => {
 // Reads a dropped or chosen file as text, refusing oversize files by their size.
 async function readSmall(file, what) {
   if (file.size > state.maxFileBytes) {
-    throw new Error(`${file.name} is ${formatBytes(file.size)}: too large for ${what} (at most ${formatBytes(state.maxFileBytes)}; ${what === 'a proof file' ? 'a zkmnist proof file is about 13 KB' : 'an opening is about 3 KB'}).`);
+    throw new Error(`${file.name} is ${formatBytes(file.size)}: too large for ${what} (at most ${formatBytes(state.maxFileBytes)}; ${what === 'a proof file' ? 'a zkmnist proof file is about 12 KB' : 'an opening is about 2 KB'}).`);
   }
   return file.text();
 }

@@ -15,7 +15,7 @@ export function article(digit) {
 export function proofFileProblem(name, kind, message) {
   switch (kind) {
     case 'not_text':
-      return `${name} is not a text file, so it is not a zkmnist proof (proof files are JSON, about 13 KB).`;
+      return `${name} is not a text file, so it is not a zkmnist proof (proof files are JSON, about 12 KB).`;
     case 'json':
       return `${name} is not a zkmnist proof file: it is not JSON, or not the JSON that zkmnist writes.`;
     case 'format':
