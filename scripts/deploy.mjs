@@ -126,6 +126,14 @@ async function main(argv) {
     console.error(`WARNING: ${DEV_SETUP} setup: anyone can forge proofs this verifier accepts${BigInt(network.chainId) === LOCAL_CHAIN_ID ? ' (a local test chain: fine for the demo)' : ' (deployed anyway: --insecure-dev-keys)'}.`);
   }
   const { addresses } = await deploy(signer, (line) => console.error(line));
+  // What a dApp will read from the wrapper: the key and the setup it trusts.
+  const { abi } = artifacts();
+  const wrapper = new ethers.Contract(addresses.ZkmnistVerifier, abi.ZkmnistVerifier, provider);
+  const [digest, setup] = [await wrapper.VK_DIGEST(), await wrapper.SETUP()];
+  if (digest !== record.vk_digest || setup !== record.setup) {
+    throw new Error(`the deployed ZkmnistVerifier names key ${digest} (${setup}), circuits/evm/verifier.json ${record.vk_digest} (${record.setup})`);
+  }
+  console.error(`ZkmnistVerifier names key ${digest} (${setup}) for dApps: VK_DIGEST(), SETUP(), INSECURE_DEV_SETUP()`);
   for (const [name, address] of Object.entries(addresses)) console.log(`${name} ${address}`);
   if (!args.out) {
     console.log(`page: http://127.0.0.1:8080/?rpc=${encodeURIComponent(args.rpc)}&registry=${addresses.DigitRegistry}&verifier=${addresses.ZkmnistVerifier}`);

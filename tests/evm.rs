@@ -130,6 +130,9 @@ fn raw_accepts(chain: &mut LocalEvm, d: &evm::Deployed, calldata: Vec<u8>) -> bo
         .call(d.verifier(), calldata, evm::DEFAULT_GAS)
         .unwrap();
     assert!(!r.out_of_gas, "a rejection burned all the gas");
+    if r.success {
+        assert_eq!(r.output, evm::word(1), "a valid proof returns a 32-byte 1");
+    }
     r.success
 }
 
@@ -138,7 +141,7 @@ fn raw_accepts(chain: &mut LocalEvm, d: &evm::Deployed, calldata: Vec<u8>) -> bo
 #[test]
 fn committed_verifier_matches_regeneration() {
     let f = fixture();
-    let (sources, verifier) = generate::sources(&f.params, &f.vk).unwrap();
+    let (sources, verifier) = generate::sources(&f.params, &f.vk, prover::DEV_SETUP).unwrap();
     let wanted: Vec<(&str, &str)> = generate::CONTRACTS
         .iter()
         .map(|(s, c, _)| (*s, *c))
@@ -316,13 +319,14 @@ fn wrong_public_inputs_and_malformed_calldata_are_rejected_in_the_evm() {
         "the identity as a commitment"
     );
     assert!(!native_accepts(f, &identity));
-    // Calldata one byte or one word short or long, and empty.
+    // Calldata one byte or one word short or long, and a single byte. (Empty calldata is the
+    // question "which key?", answered with the digest: the_contracts_name_their_key_....)
     for bad in [
         good[..good.len() - 1].to_vec(),
         good[..good.len() - 32].to_vec(),
         [good.clone(), vec![0u8; 32]].concat(),
         [good.clone(), vec![0u8]].concat(),
-        Vec::new(),
+        vec![1u8],
     ] {
         assert!(
             !raw_accepts(&mut chain, &d, bad.clone()),
@@ -491,4 +495,83 @@ fn a_circuit_of_another_shape_gets_a_working_verifier() {
         assert_eq!(contract, native(public, &bad[32..]), "byte {pos}");
         assert!(!contract, "byte {pos} changed and still accepted");
     }
+}
+
+/// The raw verifier returns a 32-byte 1 on success (a call to an address without code also
+/// succeeds, with nothing returned: that is why the 1 matters), answers an empty call with its
+/// key's digest, and the wrapper names that key and its setup and refuses, at deployment, a
+/// verifier for another key.
+#[test]
+fn the_contracts_name_their_key_and_success_is_a_one() {
+    let f = fixture();
+    let (mut chain, d) = deployed();
+    let r = chain
+        .call(
+            d.verifier(),
+            evm::calldata(&f.publics, &f.proof),
+            evm::DEFAULT_GAS,
+        )
+        .unwrap();
+    assert!(r.success);
+    assert_eq!(r.output, evm::word(1));
+    let nobody = evm::address_from_bytes([0x42; 20]);
+    let empty = chain
+        .call(
+            nobody,
+            evm::calldata(&f.publics, &f.proof),
+            evm::DEFAULT_GAS,
+        )
+        .unwrap();
+    assert!(
+        empty.success && empty.output.is_empty(),
+        "no code: success, nothing returned"
+    );
+    let digest = chain
+        .call(d.verifier(), Vec::new(), evm::DEFAULT_GAS)
+        .unwrap();
+    assert!(digest.success);
+    assert_eq!(
+        format!("0x{}", hex::encode(&digest.output)),
+        prover::vk_digest(&f.vk)
+    );
+    let view = |chain: &mut LocalEvm, signature: &str| {
+        let r = chain
+            .call(
+                d.wrapper(),
+                evm::selector(signature).to_vec(),
+                evm::DEFAULT_GAS,
+            )
+            .unwrap();
+        assert!(r.success, "{signature}");
+        r.output
+    };
+    assert_eq!(
+        format!("0x{}", hex::encode(view(&mut chain, "VK_DIGEST()"))),
+        prover::vk_digest(&f.vk)
+    );
+    assert_eq!(view(&mut chain, "INSECURE_DEV_SETUP()"), evm::word(1));
+    let setup = view(&mut chain, "SETUP()");
+    // ABI string: offset, length, bytes.
+    assert_eq!(&setup[32..64], &evm::word(prover::DEV_SETUP.len() as u64));
+    assert_eq!(
+        &setup[64..64 + prover::DEV_SETUP.len()],
+        prover::DEV_SETUP.as_bytes()
+    );
+    // A wrapper pointed at a contract that is not this key's verifier (the registry) cannot be
+    // deployed.
+    let art = artifacts();
+    let err = chain
+        .deploy(&art.wrapper, &[evm::address_word(d.registry())])
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&hex::encode("the verifier checks another key")),
+        "{err}"
+    );
+    assert!(
+        chain
+            .deploy(&art.wrapper, &[evm::address_word(d.verifier())])
+            .is_ok(),
+        "the right verifier deploys"
+    );
 }

@@ -192,7 +192,7 @@ pub fn export_verifier(out_dir: &Path, keys_dir: &Path) -> CliResult {
         keys::load_verifier(keys_dir, &circuit)
     })?;
     let (sources, verifier) = step("generating the Solidity verifier", || {
-        generate::sources(&keys.params, &keys.vk)
+        generate::sources(&keys.params, &keys.vk, &keys.manifest.setup)
     })?;
     let root = std::env::current_dir()?;
     let output = step("compiling with solc-js (node scripts/solc.js)", || {

@@ -232,6 +232,12 @@ pub fn verify_with_artifacts(
         super::calldata(public_inputs, proof),
         DEFAULT_GAS,
     )?;
+    if raw.success && raw.output != super::word(1) {
+        return Err(EvmError::Execution(format!(
+            "the generated verifier accepted without returning a 32-byte 1: 0x{}",
+            hex::encode(&raw.output)
+        )));
+    }
     let typed = evm.call(d.wrapper(), wrapper_call(public_inputs, proof), DEFAULT_GAS)?;
     if !typed.success {
         return Err(EvmError::Execution(format!(

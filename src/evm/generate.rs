@@ -1,6 +1,7 @@
-//! What `zkmnist export-verifier` writes: the generated verifier ([`super::codegen`]) with the
-//! hand-written wrapper and example consumer, the solc standard-JSON input that compiles them,
-//! and `verifier.json`. Compiling is the caller's job (the CLI runs `node scripts/solc.js`, a
+//! What `zkmnist export-verifier` writes: the generated verifier ([`super::codegen`]), the
+//! wrapper rendered for its key (`templates/ZkmnistVerifier.sol`: the typed ABI, and the key's
+//! digest and setup for dApps to read), the hand-written example consumer, the solc
+//! standard-JSON input that compiles them, and `verifier.json`. Compiling is the caller's job (the CLI runs `node scripts/solc.js`, a
 //! build-time tool): this library never runs a compiler.
 
 use super::EvmError;
@@ -10,8 +11,16 @@ use halo2_proofs::plonk::VerifyingKey;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use halo2curves::bn256::{Bn256, G1Affine};
 
-/// The wrapper with the typed ABI (hand-written).
-pub const WRAPPER_SOURCE: &str = include_str!("../../circuits/ZkmnistVerifier.sol");
+/// The wrapper with the typed ABI, rendered for one key: the template carries the key's digest,
+/// its setup and whether that setup is the insecure dev one.
+#[derive(askama::Template)]
+#[template(path = "ZkmnistVerifier.sol", escape = "none")]
+struct WrapperTemplate<'a> {
+    vk_digest: String,
+    setup: &'a str,
+    insecure: bool,
+}
+
 /// The example consumer (hand-written).
 pub const REGISTRY_SOURCE: &str = include_str!("../../circuits/DigitRegistry.sol");
 
@@ -49,15 +58,35 @@ pub struct Compiled {
     pub abi: serde_json::Value,
 }
 
-/// The sources of [`CONTRACTS`], in order, as (file name, text), and the generated verifier.
+/// The sources of [`CONTRACTS`], in order, as (file name, text), and the generated verifier,
+/// for a key from `setup` (`dev-insecure` or `ptau:<blake2b>`, which the wrapper names).
 pub fn sources(
     params: &ParamsKZG<Bn256>,
     vk: &VerifyingKey<G1Affine>,
+    setup: &str,
 ) -> Result<(Vec<(String, String)>, codegen::Verifier), EvmError> {
+    use askama::Template;
+    // The label becomes a Solidity string literal: only the characters setups are named with.
+    if setup.is_empty()
+        || !setup
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'-')
+    {
+        return Err(EvmError::Compile(format!(
+            "setup label {setup:?} is not dev-insecure or ptau:<hex>"
+        )));
+    }
     let verifier = codegen::generate(params, vk, PUBLIC_INPUTS)?;
+    let wrapper = WrapperTemplate {
+        vk_digest: crate::prover::vk_digest(vk),
+        setup,
+        insecure: setup == crate::prover::DEV_SETUP,
+    }
+    .render()
+    .map_err(|e| EvmError::Compile(format!("rendering the wrapper: {e}")))?;
     let files = vec![
         (CONTRACTS[0].0.to_string(), verifier.solidity.clone()),
-        (CONTRACTS[1].0.to_string(), WRAPPER_SOURCE.to_string()),
+        (CONTRACTS[1].0.to_string(), wrapper + "\n"),
         (CONTRACTS[2].0.to_string(), REGISTRY_SOURCE.to_string()),
     ];
     Ok((files, verifier))

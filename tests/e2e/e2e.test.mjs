@@ -193,8 +193,19 @@ test('anvil: wrong inputs and tampered proofs rejected, gas from receipts, Digit
   assert.equal(await wrapper.verify(proofBytes, ...publics), true);
   const estimate = await wrapper.verify.estimateGas(proofBytes, ...publics);
   timings.anvilEstimateGas = Number(estimate);
-  // The raw verifier with the proof file's calldata.
-  assert.equal(await provider.call({ to: addresses.Halo2Verifier, data: proofFile.calldata }), '0x');
+  // The raw verifier with the proof file's calldata: a 32-byte 1 (an address without code would
+  // "succeed" too, with nothing returned). An empty call names the key it checks.
+  assert.equal(await provider.call({ to: addresses.Halo2Verifier, data: proofFile.calldata }), ethers.toBeHex(1, 32));
+  assert.equal(await provider.call({ to: '0x000000000000000000000000000000000000dEaD', data: proofFile.calldata }), '0x');
+  assert.equal(await provider.call({ to: addresses.Halo2Verifier, data: '0x' }), proofFile.vk_digest);
+  // The wrapper says which key and setup a dApp is trusting.
+  assert.equal(await wrapper.VK_DIGEST(), proofFile.vk_digest);
+  assert.equal(await wrapper.SETUP(), 'dev-insecure');
+  assert.equal(await wrapper.INSECURE_DEV_SETUP(), true);
+  // A wrapper cannot be deployed in front of a contract that is not this key's verifier.
+  const { bin } = artifacts();
+  const coder = ethers.AbiCoder.defaultAbiCoder();
+  await assert.rejects(signer.sendTransaction({ data: bin.ZkmnistVerifier + coder.encode(['address'], [addresses.DigitRegistry]).slice(2), gasLimit: 3_000_000 }).then((t) => t.wait()));
   // Wrong public inputs, tampered proofs, truncated and over-long calldata: all rejected.
   for (let i = 0; i < 3; i++) {
     const wrong = [...publics];
