@@ -7,7 +7,7 @@
 //! 0 .. 3               -                   y: public inputs        -
 //! 3 .. poseidon        -                   s y: algebra helpers    q h g: algebra (Freivalds sums)
 //! poseidon ..          Q-block, pixels,    s: Poseidon state       q: Poseidon squares
-//!   (10 x 350 rows)    byte rows           y: claims, packing      h: chains; g: dense block, T chains
+//!   (10 x 345 rows)    byte rows           y: claims, packing      h: chains; g: dense block, T chains
 //! ```
 //!
 //! The lookup lane (`a`, `b`, starting at `poseidon`) holds, in order:
@@ -31,7 +31,7 @@ use crate::model::plan::{ConvGeometry, conv_geometries};
 use crate::model::spec::{CLASSES, IMAGE_PIXELS, Layer, ModelError, ModelSpec};
 use std::ops::Range;
 
-/// Rows one Poseidon permutation takes: 69 rounds of 5 rows, then the 5-row output state.
+/// Rows one Poseidon permutation takes: 68 rounds of 5 rows, then the 5-row output state (345).
 pub const PERMUTATION_ROWS: usize =
     5 * (crate::commitment::FULL_ROUNDS + crate::commitment::PARTIAL_ROUNDS + 1);
 /// Fewest rows of the ladder of powers of `z` (it holds `z^0 .. z^(len - 1)`).
@@ -52,7 +52,7 @@ pub struct Plan {
     pub shifts: Vec<u32>,
     /// Free rows for the phase-2 algebra and small helpers.
     pub algebra: Range<usize>,
-    /// First row of the Poseidon chain (permutation `i` starts at `poseidon + 350 i`).
+    /// First row of the Poseidon chain (permutation `i` starts at `poseidon + 345 i`).
     pub poseidon: usize,
     /// Rows of the last convolution's outputs (the dense layer's inputs).
     pub q_dense: Range<usize>,

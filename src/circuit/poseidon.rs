@@ -1,14 +1,15 @@
 //! The Poseidon permutation (circom parameters, width 5), one state word per row.
 //!
-//! A permutation takes 350 rows: round `r` (of 69) reads its input state from rows
-//! `t + 5r .. t + 5r + 5` and writes the next state to the five rows below. Round constants sit
+//! A permutation takes 345 rows: round `r` (of 68: 8 full, 60 partial) reads its input state
+//! from rows `t + 5r .. t + 5r + 5` and writes the next state to the five rows below; the
+//! output is the state after the last round, at rows `t + 340 .. t + 345`. Round constants sit
 //! in the fixed column `c` next to the word they are added to; the squares of the S-box inputs
 //! in `q`.
 //!
 //! | row       | s (state)          | q (squares)            | c (fixed)        |
 //! |-----------|--------------------|------------------------|------------------|
 //! | t + 5r + j| word j before r    | (s + c)^2 if S-boxed   | constant r, j    |
-//! | t + 345 + j| word j of the output |                     |                  |
+//! | t + 340 + j| word j of the output |                     |                  |
 //!
 //! Gates at the first row of each round, one per kind of round (both degree 4 with the
 //! selector): the S-box `y^5` is `q^2 * y` with `q = y^2` constrained in the same gate, so the

@@ -30,6 +30,18 @@
 //! fill them consistently (zeros do). Likewise every public row carries the constants `z`, 1
 //! and 0 (row 0's cells are the ones copied from).
 //!
+//! **Slack cells.** Where two uses share a row kind's gate, the cells of the use a row does not
+//! serve are constrained only to agree with one another, and nothing is copied from them. They
+//! are harmless while that stays so; a copy constraint that ever *reads* one of these cells
+//! reads a value the prover chose freely, and is a soundness bug:
+//! - an algebra row used for a multiply-accumulate: `s`, `y`, `y[+1]` (the packing's cells:
+//!   `s = y + 256 y[+1]` holds for any `y`s and the matching `s`);
+//! - an algebra row used for packing an image row: `h`, `h[+1]`, `q`, `g` (the product's cells:
+//!   `h = h[+1] + q g` holds for any `q`, `g` and the matching `h`s);
+//! - the argmax gate's extra row ("class -1", [`super::argmax`]): `y` (its logit) and `h` (its
+//!   difference: `h = m - y - lt` holds for any `y`, and the extra row's difference is not
+//!   copied to the lookup lane).
+//!
 //! Requant of a layer with shift `s`: `2^(16 - s) y + 2^15 = bytes`, i.e. with `acc = y`,
 //! `2^(16-s)(acc + 2^(s-1)) = 2^16 q + R` with `R` two bytes and `q = a` in the table's range.
 //! The last convolution's rows drop the low byte (`R = 256 a[+d1]`) when its shift is at most 8:
@@ -149,8 +161,8 @@ fn c(v: u64) -> Expression<Fr> {
 }
 
 impl RowKinds {
-    /// Creates the selectors, in compression-friendly order: the Poseidon rounds (degree 3,
-    /// two per column), the degree-2 kinds (three), then the degree-1 kinds that never share
+    /// Creates the selectors, in compression-friendly order: the Poseidon rounds (inner degree
+    /// 3, degree 4 with the selector; two per column), the degree-2 kinds (three), then the degree-1 kinds that never share
     /// a row with one another, four per column.
     pub fn new(meta: &mut ConstraintSystem<Fr>, p: &GateParams) -> Self {
         let poseidon = [meta.selector(), meta.selector()];
