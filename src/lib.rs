@@ -1,27 +1,20 @@
 //! zkmnist: prove in zero knowledge that a hidden 28x28 image is classified as digit `d` by a
 //! published quantized CNN.
 //!
-//! The pipeline, one module per stage: [`data`] (datasets) -> [`train`] (float training and
-//! quantization) -> [`model`] (the integer spec and its exact reference) -> [`preprocess`]
-//! (any picture to an MNIST-style 28x28 image) -> [`commitment`] (Poseidon image commitment)
-//! -> [`circuit`] (chips and layers) -> [`prover`] (setup, keys, prove, verify) ->
-//! [`proof_file`] (the files users exchange) -> [`statement`] (the one API the CLI, the wasm
-//! bindings, the server and the npm package call); [`files`] writes every file atomically.
+//! This package is the command line (`src/main.rs`, `src/cli/`) and the server
+//! ([`serve`]); the pipeline lives in the workspace's crates, one per stage, re-exported here
+//! under the names the tests, benches and examples use:
+//! [`model`] (`zkmnist-model`: spec, integer reference, fit, [`preprocess`], the native
+//! [`commitment`], [`data`], [`files`]) -> [`train`] (`zkmnist-train`) -> [`circuit`]
+//! (`zkmnist-circuit`, with [`field`]) -> [`prover`], [`proof_file`], [`statement`] and [`evm`]
+//! (`zkmnist-core`) -> the CLI, the server, and `crates/wasm` (the page).
 #![deny(missing_docs)]
 
-pub mod circuit;
-pub mod commitment;
-pub mod data;
-pub mod evm;
-pub mod field;
-pub mod files;
-pub mod model;
-pub mod preprocess;
-pub mod proof_file;
-pub mod prover;
-#[cfg(not(target_arch = "wasm32"))]
+pub use zkmnist_circuit as circuit;
+pub use zkmnist_circuit::{commitment, field};
+pub use zkmnist_core::{evm, proof_file, prover, statement};
+pub use zkmnist_model as model;
+pub use zkmnist_model::{data, files, preprocess};
+pub use zkmnist_train as train;
+
 pub mod serve;
-pub mod statement;
-pub mod train;
-#[cfg(target_arch = "wasm32")]
-pub mod wasm;
