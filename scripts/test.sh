@@ -25,14 +25,14 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --release --all-targets -- -D warnings
-cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features evm-exec --lib -- -D warnings
+cargo clippy --release --workspace --all-targets -- -D warnings
+cargo clippy --release -p zkmnist-wasm --target wasm32-unknown-unknown -- -D warnings
 elapsed
 echo "== cargo test"
-cargo test --release
+cargo test --release --workspace
 elapsed
-echo "== wasm"
-./scripts/build-wasm.sh
+echo "== wasm: the committed pkg/ is what the committed sources build"
+./scripts/build-wasm.sh --check
 elapsed
 echo "== JavaScript suites: wasm in node, the npm package (built and packed by its test), end to end, the page"
 # One file at a time (they share the machine's two cores); each file's tests run in order.

@@ -21,7 +21,7 @@ use std::ops::Range;
 
 /// The cells `z`, 1 and 0.
 #[derive(Clone, Copy, Debug)]
-pub struct Constants {
+pub(crate) struct Constants {
     /// The challenge.
     pub z: Wire,
     /// One.
@@ -31,7 +31,7 @@ pub struct Constants {
 }
 
 /// Allocates rows of the algebra region and fills them.
-pub struct Algebra<'a> {
+pub(crate) struct Algebra<'a> {
     cols: Columns,
     kinds: &'a RowKinds,
     rows: Range<usize>,
@@ -61,18 +61,13 @@ impl<'a> Algebra<'a> {
         Ok(start)
     }
 
-    /// Rows still free.
-    pub fn remaining(&self) -> usize {
-        self.rows.len()
-    }
-
     fn copy_in(&self, region: &mut Region<Fr>, col: Column<Advice>, row: usize, w: &Wire) {
         let cell = region.assign_advice(col, row, w.value).cell();
         region.constrain_equal(cell, w.cell);
     }
 
     /// Phase 2: the constants on the public rows (their gate constrains them).
-    pub fn assign_constants(
+    pub(crate) fn assign_constants(
         &mut self,
         region: &mut Region<Fr>,
         z: Value<Fr>,
@@ -100,7 +95,7 @@ impl<'a> Algebra<'a> {
     }
 
     /// Constrains `cells` to zero.
-    pub fn zero_all(&self, region: &mut Region<Fr>, cells: &[Cell]) -> Result<(), Error> {
+    pub(crate) fn zero_all(&self, region: &mut Region<Fr>, cells: &[Cell]) -> Result<(), Error> {
         let zero = self.constants()?.zero.cell;
         for c in cells {
             region.constrain_equal(*c, zero);
@@ -143,7 +138,12 @@ impl<'a> Algebra<'a> {
 
     /// `sum_{i<n} r^i = (rn - 1) / (r - 1)` for `rn = r^n`, as a cell `e` with
     /// `r e + 1 = e + rn` (which determines `e` whenever `r != 1`).
-    pub fn geometric(&mut self, region: &mut Region<Fr>, r: Wire, rn: Wire) -> Result<Wire, Error> {
+    pub(crate) fn geometric(
+        &mut self,
+        region: &mut Region<Fr>,
+        r: Wire,
+        rn: Wire,
+    ) -> Result<Wire, Error> {
         let one = self.constants()?.one;
         let row = self.take(1)?;
         let v = r.value.zip(rn.value).map(|(r, rn)| {
@@ -157,7 +157,7 @@ impl<'a> Algebra<'a> {
     }
 
     /// Makes `w`, a cell equal to `z^e`, available to [`Algebra::power`].
-    pub fn add_power(&mut self, e: usize, w: Wire) {
+    pub(crate) fn add_power(&mut self, e: usize, w: Wire) {
         self.powers.entry(e).or_insert(w);
     }
 

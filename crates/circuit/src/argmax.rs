@@ -35,7 +35,7 @@ pub fn rows(classes: usize) -> usize {
 }
 
 /// Bytes per difference (2^24 > twice the largest logit magnitude).
-pub const DIFF_BYTES: usize = 3;
+pub(crate) const DIFF_BYTES: usize = 3;
 
 /// Columns and selector of the chip.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +52,7 @@ pub struct ArgmaxChip {
 
 /// Phase-1 cells a caller wires.
 #[derive(Clone, Debug)]
-pub struct ArgmaxPhase1 {
+pub(crate) struct ArgmaxPhase1 {
     /// Logit inputs (copy from the claims).
     pub logits: Vec<Cell>,
     /// The digit.
@@ -63,7 +63,7 @@ pub struct ArgmaxPhase1 {
 
 /// Phase-2 cells a caller wires.
 #[derive(Clone, Debug)]
-pub struct ArgmaxPhase2 {
+pub(crate) struct ArgmaxPhase2 {
     /// The differences, by class (copy to the lookup lane).
     pub differences: Vec<Cell>,
     /// The maximum on every row (copy together).
@@ -118,7 +118,7 @@ impl ArgmaxChip {
     }
 
     /// Phase 1 from row `t`: logits, bits and digit sums.
-    pub fn assign_phase1(
+    pub(crate) fn assign_phase1(
         &self,
         region: &mut Region<Fr>,
         t: usize,
@@ -175,7 +175,7 @@ impl ArgmaxChip {
     }
 
     /// Phase 2 from row `t`: suffix counts, the maximum and the differences.
-    pub fn assign_phase2(
+    pub(crate) fn assign_phase2(
         &self,
         region: &mut Region<Fr>,
         t: usize,

@@ -57,7 +57,7 @@ pub struct Wire {
 
 impl Wire {
     /// Assigns `value` to an advice cell.
-    pub fn assign(
+    pub(crate) fn assign(
         region: &mut Region<Fr>,
         column: Column<Advice>,
         row: usize,

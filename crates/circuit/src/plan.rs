@@ -35,7 +35,7 @@ use zkmnist_model::spec::{CLASSES, IMAGE_PIXELS, Layer, ModelError, ModelSpec};
 pub const PERMUTATION_ROWS: usize =
     5 * (crate::commitment::FULL_ROUNDS + crate::commitment::PARTIAL_ROUNDS + 1);
 /// Fewest rows of the ladder of powers of `z` (it holds `z^0 .. z^(len - 1)`).
-pub const MIN_LADDER: usize = 2;
+pub(crate) const MIN_LADDER: usize = 2;
 /// Rows of public inputs at the top (`image_commitment`, `digit`, `context`).
 pub const PUBLIC_ROWS: usize = 3;
 

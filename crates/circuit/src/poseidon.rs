@@ -26,7 +26,7 @@ use halo2curves::bn256::Fr;
 use halo2curves::ff::Field;
 
 /// Rounds of one permutation.
-pub const ROUNDS: usize = FULL_ROUNDS + PARTIAL_ROUNDS;
+pub(crate) const ROUNDS: usize = FULL_ROUNDS + PARTIAL_ROUNDS;
 
 /// Columns and selectors of the chip.
 #[derive(Clone, Copy, Debug)]

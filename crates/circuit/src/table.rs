@@ -34,12 +34,12 @@ pub struct TableConfig {
 
 /// The lookup chip: holds only its config.
 #[derive(Clone, Copy, Debug)]
-pub struct TableChip {
+pub(crate) struct TableChip {
     config: TableConfig,
 }
 
 /// The clamp every requantization shares (upper bound 255).
-pub const CLAMP: Requant = Requant { shift: 1, max: 255 };
+pub(crate) const CLAMP: Requant = Requant { shift: 1, max: 255 };
 
 impl TableChip {
     /// Declares the table and the lookup `(a, b) in table`.

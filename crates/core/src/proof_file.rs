@@ -22,7 +22,7 @@ use zkmnist_model::spec::IMAGE_PIXELS;
 /// Format tag of proof files.
 pub const PROOF_FORMAT: &str = "zkmnist-proof/1";
 /// Format tag of opening files.
-pub const OPENING_FORMAT: &str = "zkmnist-opening/1";
+pub(crate) const OPENING_FORMAT: &str = "zkmnist-opening/1";
 /// The largest proof or opening file read: valid ones are a few KB (a proof file about 13 KB,
 /// an opening about 2 KB), so anything larger is refused before it is parsed.
 pub const MAX_FILE_BYTES: usize = 256 * 1024;

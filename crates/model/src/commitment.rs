@@ -35,7 +35,7 @@ pub const CALLS: usize = 10;
 /// Image rows absorbed per Poseidon call (the first input is the chaining value).
 pub const ROWS_PER_CALL: usize = RATE - 1;
 /// BN254's scalar field modulus, as `ff` prints it: the only field the constants belong to.
-pub const BN254_SCALAR_MODULUS: &str =
+pub(crate) const BN254_SCALAR_MODULUS: &str =
     "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
 
 /// Round constants and MDS matrix of circom's Poseidon for width 5, in the field `F`.
@@ -103,7 +103,7 @@ impl<F: PrimeField> Poseidon<F> {
     }
 
     /// The Poseidon permutation.
-    pub fn permute(&self, mut state: [F; WIDTH]) -> [F; WIDTH] {
+    pub(crate) fn permute(&self, mut state: [F; WIDTH]) -> [F; WIDTH] {
         for r in 0..FULL_ROUNDS + PARTIAL_ROUNDS {
             state = self.round(&state, r);
         }

@@ -52,7 +52,7 @@ fn create(path: &Path, access: Access) -> std::io::Result<std::fs::File> {
 
 /// Flushes a directory's entries (the rename) to disk; a no-op where directories cannot be
 /// opened.
-pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::fs::File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]

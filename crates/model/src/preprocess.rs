@@ -17,18 +17,18 @@ use crate::spec::{IMAGE_PIXELS, IMAGE_SIDE};
 use image::{ImageBuffer, Luma, imageops};
 
 /// Longer side of the digit's box inside the 28x28 field (MNIST: 20).
-pub const BOX_SIDE: usize = 20;
+pub(crate) const BOX_SIDE: usize = 20;
 /// Largest picture accepted, in pixels per side.
-pub const MAX_SIDE: u32 = 8192;
+pub(crate) const MAX_SIDE: u32 = 8192;
 /// Largest picture decoded, in pixels (a 16-megapixel photo): with the decoder's own
 /// allocation cap below, decoding any file costs at most about 256 MB.
-pub const MAX_PIXELS: u64 = 16 << 20;
+pub(crate) const MAX_PIXELS: u64 = 16 << 20;
 /// Most memory the image decoder may allocate.
-pub const MAX_DECODER_ALLOC: u64 = 128 << 20;
+pub(crate) const MAX_DECODER_ALLOC: u64 = 128 << 20;
 /// Largest picture file read.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Smallest ink contrast (0..255) that counts as a drawing rather than an empty page.
-pub const MIN_CONTRAST: f32 = 32.0;
+pub(crate) const MIN_CONTRAST: f32 = 32.0;
 /// Ink below this fraction of the strongest ink is treated as background noise.
 const NOISE_FLOOR: f32 = 0.1;
 /// Ink at or above this level (0..255) is inside the strokes' outline.
@@ -381,7 +381,7 @@ fn keep_inside(offset: i64, span: Option<(i64, i64)>, side: i64) -> i64 {
 
 /// Strong ink (at least half of full ink) covers at most this fraction of any MNIST training
 /// digit's 28x28 field (measured: the largest of the 60,000 is 39.8 %, the median 12.9 %).
-pub const MAX_STRONG_INK: f64 = 0.40;
+pub(crate) const MAX_STRONG_INK: f64 = 0.40;
 
 /// A 28x28 image the model would classify, but that no MNIST digit resembles: the page refuses
 /// to prove it rather than report what the model "sees" in a blot.

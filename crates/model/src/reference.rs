@@ -162,7 +162,10 @@ fn accumulate(layer: &Layer, input_shape: Shape, input: &[i64]) -> Vec<i64> {
 }
 
 /// The (input channel, ky, kx) taps of a convolution kernel, in weight order.
-pub fn conv_taps(in_channels: usize, kernel: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+pub(crate) fn conv_taps(
+    in_channels: usize,
+    kernel: usize,
+) -> impl Iterator<Item = (usize, usize, usize)> {
     (0..in_channels)
         .flat_map(move |i| (0..kernel).flat_map(move |ky| (0..kernel).map(move |kx| (i, ky, kx))))
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Version tag of the model file format; a file with any other tag is rejected.
-pub const MODEL_FORMAT: &str = "zkmnist-model/1";
+pub(crate) const MODEL_FORMAT: &str = "zkmnist-model/1";
 
 /// Side of the square input image, in pixels (MNIST: 28).
 pub const IMAGE_SIDE: usize = 28;
@@ -205,7 +205,7 @@ pub struct ModelSpec {
 
 impl Layer {
     /// Output shape of this layer for a given input shape, or why they do not fit.
-    pub fn output_shape(&self, input: Shape) -> Result<Shape, ModelError> {
+    pub(crate) fn output_shape(&self, input: Shape) -> Result<Shape, ModelError> {
         match self {
             Layer::Conv2d(c) => {
                 if input.c != c.in_channels {

@@ -208,7 +208,7 @@ pub fn train_float(
 }
 
 /// Fraction of `ds` the float network classifies correctly.
-pub fn float_accuracy(net: &FloatNet, ds: &Dataset) -> f64 {
+pub(crate) fn float_accuracy(net: &FloatNet, ds: &Dataset) -> f64 {
     let correct: usize = ds
         .images
         .par_iter()

@@ -165,7 +165,7 @@ impl FloatNet {
 
     /// Softmax cross-entropy loss of one sample and its gradient, accumulated into `grads`
     /// (shaped like `self`). Returns the loss.
-    pub fn backward(&self, acts: &Activations, label: usize, grads: &mut FloatNet) -> f32 {
+    pub(crate) fn backward(&self, acts: &Activations, label: usize, grads: &mut FloatNet) -> f32 {
         let logits = acts.logits();
         let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
         let exps: Vec<f32> = logits.iter().map(|v| (v - max).exp()).collect();
@@ -187,7 +187,7 @@ impl FloatNet {
     }
 
     /// A network of the same shape with every parameter zero (a gradient accumulator).
-    pub fn zeros_like(&self) -> FloatNet {
+    pub(crate) fn zeros_like(&self) -> FloatNet {
         FloatNet {
             layers: self
                 .layers
@@ -202,7 +202,7 @@ impl FloatNet {
     }
 
     /// All parameters as mutable slices, in a fixed order (for the optimiser).
-    pub fn params_mut(&mut self) -> Vec<&mut [f32]> {
+    pub(crate) fn params_mut(&mut self) -> Vec<&mut [f32]> {
         self.layers
             .iter_mut()
             .flat_map(|l| [l.w.as_mut_slice(), l.b.as_mut_slice()])
@@ -210,7 +210,7 @@ impl FloatNet {
     }
 
     /// Adds `other` into `self`, parameter by parameter.
-    pub fn add_assign(&mut self, other: &FloatNet) {
+    pub(crate) fn add_assign(&mut self, other: &FloatNet) {
         for (a, b) in self.layers.iter_mut().zip(&other.layers) {
             a.w.iter_mut().zip(&b.w).for_each(|(x, y)| *x += y);
             a.b.iter_mut().zip(&b.b).for_each(|(x, y)| *x += y);

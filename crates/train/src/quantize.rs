@@ -19,7 +19,7 @@ use zkmnist_model::spec::{
 const CALIBRATION_PERCENTILE: f64 = 0.9999;
 
 /// The input scale: pixel value 255 is 1.0 in the float network.
-pub const INPUT_SCALE: f64 = 1.0 / PIXEL_MAX as f64;
+pub(crate) const INPUT_SCALE: f64 = 1.0 / PIXEL_MAX as f64;
 
 /// How far above the calibrated range a layer's output clamp may be placed: the shift is
 /// `ceil(log2(ideal))` minus 1, plus 0, or plus 1 (each step doubles the clamp and halves the

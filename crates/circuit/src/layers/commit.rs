@@ -21,13 +21,13 @@ use std::ops::Range;
 use zkmnist_model::spec::IMAGE_SIDE;
 
 /// The pixel rows' cells later stages need.
-pub struct PixelCells {
+pub(crate) struct PixelCells {
     /// `P[r][q]`: the packing at the top of each segment, by image row and column parity.
     pub packed: Vec<Vec<Wire>>,
 }
 
 /// Assigns the pixel rows (phase 1): lookups, byte checks, packing.
-pub fn assign_pixels(
+pub(crate) fn assign_pixels(
     c: &ZkmnistCircuit,
     chips: &Chips,
     region: &mut Region<Fr>,
@@ -89,7 +89,7 @@ pub struct Permutations {
 }
 
 /// Assigns the Poseidon chain's states (phase 1).
-pub fn assign_chain_start(
+pub(crate) fn assign_chain_start(
     c: &ZkmnistCircuit,
     chips: &Chips,
     region: &mut Region<Fr>,
@@ -138,7 +138,7 @@ pub struct Commitment {
 
 /// Packs the image rows (algebra rows) and wires the chain: each permutation's inputs are
 /// zero, the previous output and three packed rows.
-pub fn assign_commitment(
+pub(crate) fn assign_commitment(
     c: &ZkmnistCircuit,
     chips: &Chips,
     region: &mut Region<Fr>,

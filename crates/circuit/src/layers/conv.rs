@@ -46,7 +46,7 @@ use zkmnist_model::spec::Conv2d;
 /// One Q-block row: where, which output (CHW index), and whether it ends a segment of the
 /// reading layer's chain.
 #[derive(Clone, Copy, Debug)]
-pub struct QRow {
+pub(crate) struct QRow {
     /// The row.
     pub row: usize,
     /// The output's CHW index.
@@ -56,7 +56,7 @@ pub struct QRow {
 }
 
 /// The Q-block rows of convolution `l`'s outputs, in lane order.
-pub fn q_rows(c: &ZkmnistCircuit, l: usize) -> Vec<QRow> {
+pub(crate) fn q_rows(c: &ZkmnistCircuit, l: usize) -> Vec<QRow> {
     let plan = c.plan();
     let g = plan.convs[l];
     if l + 1 == plan.convs.len() {
@@ -100,7 +100,7 @@ pub fn requant_parts(acc: i64, shift: u32) -> (i64, i64, i64) {
 }
 
 /// Phase-1 cells of the convolutions a caller wires.
-pub struct Claims {
+pub(crate) struct Claims {
     /// The claim cells, per layer.
     pub layers: Vec<Vec<Wire>>,
     /// The ladder's `y` cells that must be zero.
@@ -112,7 +112,7 @@ pub struct Claims {
 /// Phase 1 of every convolution: requantization rows, their bytes, the full-correlation
 /// claims (valid ones wired to the requantization rows), the claims chain's selectors over
 /// every claim, byte and ladder row.
-pub fn assign_claims(
+pub(crate) fn assign_claims(
     c: &ZkmnistCircuit,
     chips: &Chips,
     region: &mut Region<Fr>,
@@ -259,7 +259,7 @@ fn class_chain(
 
 /// A weight chain `g = z g[+1] + w` over `weights`, ending on a gap row whose `g` is zero;
 /// returns the top, `sum_i weights[i] z^i`.
-pub fn weight_chain(
+pub(crate) fn weight_chain(
     chips: &Chips,
     region: &mut Region<Fr>,
     algebra: &Algebra,
@@ -287,7 +287,7 @@ pub fn weight_chain(
 /// Phase 2 of every convolution: the claims chain, the input chains, the weight chains and the
 /// identity of each layer.
 #[allow(clippy::too_many_arguments)]
-pub fn assign_checks(
+pub(crate) fn assign_checks(
     c: &ZkmnistCircuit,
     chips: &Chips,
     region: &mut Region<Fr>,

@@ -24,7 +24,7 @@ use halo2curves::ff::Field;
 use zkmnist_model::spec::{CLASSES, Dense, Layer};
 
 /// What phase 1 leaves for phase 2.
-pub struct DensePhase1 {
+pub(crate) struct DensePhase1 {
     /// The logit claims.
     pub logits: Vec<Wire>,
     /// First row of the argmax rows.
@@ -49,7 +49,7 @@ pub fn differences(logits: &[i64], digit: usize) -> Vec<i64> {
 
 /// Phase 1: the dense weight block (fixed), the logit claims, the argmax bits and digit, the
 /// argmax difference rows of the lookup lane.
-pub fn assign_phase1(
+pub(crate) fn assign_phase1(
     c: &ZkmnistCircuit,
     chips: &Chips,
     region: &mut Region<Fr>,
@@ -118,7 +118,7 @@ pub fn assign_phase1(
 
 /// Phase 2: the weight block, the dot product, the identity, the argmax's sums and
 /// differences.
-pub fn assign_phase2(
+pub(crate) fn assign_phase2(
     c: &ZkmnistCircuit,
     chips: &Chips,
     region: &mut Region<Fr>,

@@ -19,7 +19,7 @@ use zkmnist_model::spec::{Conv2d, Layer};
 
 /// What a witness fixes, per convolution: its input, its full-correlation accumulators.
 #[derive(Clone, Debug)]
-pub struct ConvData {
+pub(crate) struct ConvData {
     /// Input activations, CHW.
     pub input: Vec<i64>,
     /// Full-correlation accumulators `[o][I][J]` (bias included).
@@ -30,7 +30,7 @@ pub struct ConvData {
 
 /// The full correlation of a convolution (see [`ConvGeometry`]): output `(o, I, J)` is the
 /// bias plus every kernel tap whose input lies in the image, for `I, J < f`.
-pub fn full_correlation(g: &ConvGeometry, layer: &Conv2d, input: &[i64]) -> Vec<i64> {
+pub(crate) fn full_correlation(g: &ConvGeometry, layer: &Conv2d, input: &[i64]) -> Vec<i64> {
     let mut out = vec![0i64; g.full_outputs()];
     for o in 0..g.c_out {
         for big_i in 0..g.f {
@@ -56,7 +56,7 @@ pub fn full_correlation(g: &ConvGeometry, layer: &Conv2d, input: &[i64]) -> Vec<
 }
 
 /// The convolution layers of the model with their geometry.
-pub fn conv_layers(c: &ZkmnistCircuit) -> Vec<(&Conv2d, ConvGeometry)> {
+pub(crate) fn conv_layers(c: &ZkmnistCircuit) -> Vec<(&Conv2d, ConvGeometry)> {
     c.spec()
         .layers
         .iter()
@@ -69,7 +69,7 @@ pub fn conv_layers(c: &ZkmnistCircuit) -> Vec<(&Conv2d, ConvGeometry)> {
 }
 
 /// Witness data of every convolution (unknown during key generation).
-pub fn conv_data(c: &ZkmnistCircuit) -> Vec<Value<ConvData>> {
+pub(crate) fn conv_data(c: &ZkmnistCircuit) -> Vec<Value<ConvData>> {
     conv_layers(c)
         .into_iter()
         .enumerate()
@@ -105,7 +105,7 @@ pub fn conv_data(c: &ZkmnistCircuit) -> Vec<Value<ConvData>> {
 /// Rows of `g` for weight chains: the rows after the dense block, then the image packing's
 /// algebra rows (a weight chain uses only `g` and `w`; there `h` and `q` stay zero, so the
 /// algebra gate's product is zero), then the rest of the algebra region.
-pub struct ChainRows {
+pub(crate) struct ChainRows {
     rows: Range<usize>,
     packing: Range<usize>,
 }
@@ -125,7 +125,7 @@ impl ChainRows {
 }
 
 /// Assigns the whole circuit.
-pub fn assign(
+pub(crate) fn assign(
     c: &ZkmnistCircuit,
     config: &ZkmnistConfig,
     region: &mut Region<Fr>,

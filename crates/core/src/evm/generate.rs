@@ -22,7 +22,7 @@ struct WrapperTemplate<'a> {
 }
 
 /// The example consumer (hand-written).
-pub const REGISTRY_SOURCE: &str = include_str!("../../../../circuits/DigitRegistry.sol");
+pub(crate) const REGISTRY_SOURCE: &str = include_str!("../../../../circuits/DigitRegistry.sol");
 
 /// The contracts, in deployment order: `(source file, contract, constructor)`. Each
 /// constructor takes the previous contract's address.
@@ -41,13 +41,13 @@ pub const CONTRACTS: [(&str, &str, &str); 3] = [
 ];
 
 /// The solc version the sources pin (`pragma solidity 0.8.19`; npm `solc` in package.json).
-pub const SOLC_VERSION: &str = "0.8.19";
+pub(crate) const SOLC_VERSION: &str = "0.8.19";
 
 /// Optimizer settings, recorded in `verifier.json`. Many runs: the constant optimizer keeps
 /// 32-byte constants as `PUSH32` (cheaper per call than reading them from code). The Yul
 /// optimizer stays off: the verifier is one straight-line assembly block it gains little on,
 /// and it runs the stack too deep.
-pub const OPTIMIZER_RUNS: u64 = 1_000_000;
+pub(crate) const OPTIMIZER_RUNS: u64 = 1_000_000;
 
 /// One compiled contract.
 #[derive(Clone, Debug, PartialEq, Eq)]

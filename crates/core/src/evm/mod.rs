@@ -27,7 +27,7 @@ use sha3::{Digest, Keccak256};
 use zkmnist_circuit::PUBLIC_INPUTS;
 
 /// Format tag of `circuits/evm/verifier.json`.
-pub const EVM_FORMAT: &str = "zkmnist-evm/2";
+pub(crate) const EVM_FORMAT: &str = "zkmnist-evm/2";
 
 /// Errors of generation, compilation and execution.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +93,7 @@ impl Artifacts {
     }
 
     /// Parses `verifier.json` and the three `.bin` files' hex.
-    pub fn from_files(
+    pub(crate) fn from_files(
         record: &str,
         verifier: &str,
         wrapper: &str,

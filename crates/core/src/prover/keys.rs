@@ -32,7 +32,7 @@ use zkmnist_circuit::ZkmnistCircuit;
 /// Format tag of `keys.json`.
 pub const KEYS_FORMAT: &str = "zkmnist-keys/1";
 /// Format tag of `circuits/pinned.json`.
-pub const PINNED_FORMAT: &str = "zkmnist-pinned/2";
+pub(crate) const PINNED_FORMAT: &str = "zkmnist-pinned/2";
 const FORMAT: SerdeFormat = SerdeFormat::RawBytes;
 
 /// `keys.json`.
@@ -134,7 +134,7 @@ impl Pinned {
     }
 
     /// The pinned key of a setup, if any.
-    pub fn key_for(&self, setup: &str) -> Option<&PinnedKey> {
+    pub(crate) fn key_for(&self, setup: &str) -> Option<&PinnedKey> {
         self.keys.iter().find(|k| k.setup == setup)
     }
 
@@ -204,10 +204,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// The files of a key directory; `keys.json` is written last. `pk.bin.gz` is `pk.bin`
 /// gzip-compressed for `zkmnist serve` (1.8 MB -> 0.7 MB on the wire); it is a transfer
 /// encoding, so `keys.json` hashes the uncompressed file only.
-pub const KEY_FILES: [&str; 5] = ["params.bin", "vk.bin", "pk.bin", "pk.bin.gz", "keys.json"];
+pub(crate) const KEY_FILES: [&str; 5] =
+    ["params.bin", "vk.bin", "pk.bin", "pk.bin.gz", "keys.json"];
 
 /// The manifest [`write`] would record for these keys, without writing anything.
-pub fn manifest_for(
+pub(crate) fn manifest_for(
     setup: &str,
     params: &ParamsKZG<Bn256>,
     vk: &VerifyingKey<G1Affine>,
@@ -486,7 +487,7 @@ pub fn load_verifier_from(
 }
 
 /// Loads parameters and proving key (the compact `pk.bin` expanded against `vk.bin`).
-pub fn load_prover_from(
+pub(crate) fn load_prover_from(
     src: &dyn KeySource,
     circuit: &ZkmnistCircuit,
 ) -> Result<ProverKeys, ProverError> {

@@ -29,7 +29,7 @@ use zkmnist_circuit::field::to_hex;
 use zkmnist_circuit::{PUBLIC_INPUTS, Witness, ZkmnistCircuit};
 
 /// The public seed of the INSECURE dev setup.
-pub const DEV_SEED: u64 = 0x7a6b_6d6e_6973_7400;
+pub(crate) const DEV_SEED: u64 = 0x7a6b_6d6e_6973_7400;
 /// Label of artifacts made with the dev setup.
 pub const DEV_SETUP: &str = "dev-insecure";
 
@@ -77,11 +77,11 @@ pub fn dev_params(k: u32) -> ParamsKZG<Bn256> {
 }
 
 /// The largest domain BN254's scalar field supports (its two-adicity is 28).
-pub const MAX_K: u32 = 28;
+pub(crate) const MAX_K: u32 = 28;
 
 /// Size of a `params.bin` for `2^k` rows: `k`, then `g` and `g_lagrange` (64-byte points), then
 /// `g2` and `s_g2` (128 bytes each).
-pub fn params_len(k: u32) -> u64 {
+pub(crate) fn params_len(k: u32) -> u64 {
     4 + 2 * 64 * (1u64 << k) + 2 * 128
 }
 
@@ -174,7 +174,7 @@ pub fn prove(
 
 /// [`prove`] for public inputs the caller already computed from `witness` (the commitment is a
 /// Poseidon hash of the whole image: computed once per proof).
-pub fn prove_for(
+pub(crate) fn prove_for(
     params: &ParamsKZG<Bn256>,
     pk: &ProvingKey<G1Affine>,
     circuit: &ZkmnistCircuit,

@@ -157,7 +157,7 @@ fn g2_from(b: &[u8], index: usize) -> Result<G2Affine, ProverError> {
 }
 
 /// Smallest `k` imported: a circuit needs some rows besides halo2's blinding rows.
-pub const MIN_K: u32 = 4;
+pub(crate) const MIN_K: u32 = 4;
 
 /// Reads a `.ptau` file's bytes and returns KZG parameters for `2^k` rows.
 pub fn import(ptau: &[u8], k: u32) -> Result<ParamsKZG<Bn256>, ProverError> {
@@ -314,7 +314,7 @@ pub fn import_file(path: &Path, k: u32) -> Result<(ParamsKZG<Bn256>, String), Pr
 }
 
 /// Format tag of the record `zkmnist srs import` writes beside imported parameters.
-pub const RECORD_FORMAT: &str = "zkmnist-srs/1";
+pub(crate) const RECORD_FORMAT: &str = "zkmnist-srs/1";
 
 /// `PARAMS.json`, written beside imported parameters: where they came from, and their hash so
 /// a replaced parameter file is noticed.

@@ -54,7 +54,7 @@ fn be(bytes: impl AsRef<[u8]>) -> [u8; 32] {
 }
 
 /// The 64-byte encoding of a point.
-pub fn encode_point(point: &G1Affine) -> [u8; 64] {
+pub(crate) fn encode_point(point: &G1Affine) -> [u8; 64] {
     let mut out = [0u8; 64];
     if let Some(c) = Option::from(point.coordinates()) {
         let c: halo2curves::Coordinates<G1Affine> = c;
@@ -65,7 +65,7 @@ pub fn encode_point(point: &G1Affine) -> [u8; 64] {
 }
 
 /// The 32-byte encoding of a scalar.
-pub fn encode_scalar(scalar: &Fr) -> [u8; 32] {
+pub(crate) fn encode_scalar(scalar: &Fr) -> [u8; 32] {
     be(scalar.to_repr())
 }
 
@@ -74,7 +74,7 @@ fn invalid(what: &str) -> io::Error {
 }
 
 /// Decodes a point, rejecting non-canonical coordinates and points off the curve.
-pub fn decode_point(bytes: &[u8; 64]) -> io::Result<G1Affine> {
+pub(crate) fn decode_point(bytes: &[u8; 64]) -> io::Result<G1Affine> {
     let coord = |b: &[u8]| -> io::Result<Fq> {
         let mut le: [u8; 32] = b.try_into().map_err(|_| invalid("short coordinate"))?;
         le.reverse();
@@ -89,7 +89,7 @@ pub fn decode_point(bytes: &[u8; 64]) -> io::Result<G1Affine> {
 }
 
 /// Decodes a canonical scalar.
-pub fn decode_scalar(bytes: &[u8; 32]) -> io::Result<Fr> {
+pub(crate) fn decode_scalar(bytes: &[u8; 32]) -> io::Result<Fr> {
     zkmnist_circuit::field::from_be_bytes(bytes)
         .ok_or_else(|| invalid("proof scalar is not below the field modulus"))
 }
