@@ -373,9 +373,10 @@ async fn verify(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(Ok(b)) => b,
         Ok(Err(e)) => {
             // The body is over the limit (chunked) or the client broke off.
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.to_string().contains("length limit"))
-                || e.to_string().contains("length limit");
+            let e = e.into_inner();
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
             return if too_large {
                 error(
                     StatusCode::PAYLOAD_TOO_LARGE,

@@ -7,6 +7,7 @@ use zkmnist::model::reference::argmax;
 use zkmnist::model::spec::{
     Conv2d, Dense, InputSpec, Layer, ModelSpec, Requant, Shape, TrainingReport,
 };
+use zkmnist::model::spec::{Invalid, ModelError, Unsupported};
 use zkmnist::model::{self, bounds};
 
 #[test]
@@ -173,18 +174,69 @@ fn invalid_specs_are_rejected() {
     if let Layer::Conv2d(c) = &mut s.layers[0] {
         c.weights[5] = 128;
     }
-    let e = ModelSpec::new(s.input.clone(), s.layers.clone(), s.training.clone())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("weight 128 outside"), "{e}");
+    let e = ModelSpec::new(s.input.clone(), s.layers.clone(), s.training.clone()).unwrap_err();
+    // The kind is what a caller acts on; the message is for people.
+    assert!(
+        matches!(
+            e,
+            ModelError::Invalid(Invalid::Weight {
+                layer: 0,
+                value: 128
+            })
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("weight 128 outside"), "{e}");
     let mut s = tiny();
     if let Layer::Dense(d) = &mut s.layers[1] {
         d.inputs = 5;
     }
-    let e = ModelSpec::new(s.input.clone(), s.layers.clone(), s.training.clone())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("expects 5 inputs"), "{e}");
+    let e = ModelSpec::new(s.input.clone(), s.layers.clone(), s.training.clone()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ModelError::Invalid(Invalid::DenseInputs { expected: 5, .. })
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("expects 5 inputs"), "{e}");
+}
+
+/// A model the spec allows but the circuit cannot hold says which part needs how many rows.
+#[test]
+fn a_model_too_wide_for_the_circuit_names_what_does_not_fit() {
+    let spec = ModelSpec::embedded().unwrap();
+    let mut wide = spec.clone();
+    // Eight times the dense layer's inputs: its weight block alone outgrows the circuit.
+    if let Some(Layer::Dense(d)) = wide.layers.last_mut() {
+        d.weights = d.weights.iter().flat_map(|w| [*w; 8]).collect();
+        d.inputs *= 8;
+    }
+    let last_conv = wide.layers.len() - 2;
+    if let Some(Layer::Conv2d(c)) = wide.layers.get_mut(last_conv) {
+        let per_filter = c.weights.len() / c.out_channels;
+        c.weights = c
+            .weights
+            .iter()
+            .cycle()
+            .take(per_filter * c.out_channels * 8)
+            .copied()
+            .collect();
+        c.bias = c
+            .bias
+            .iter()
+            .cycle()
+            .take(c.out_channels * 8)
+            .copied()
+            .collect();
+        c.out_channels *= 8;
+    }
+    let wide = ModelSpec::new(wide.input, wide.layers, wide.training).unwrap();
+    let e = zkmnist::circuit::ZkmnistCircuit::new(std::sync::Arc::new(wide)).unwrap_err();
+    assert!(
+        matches!(e, ModelError::Unsupported(Unsupported::Rows { need, have, .. }) if need > have),
+        "{e:?}"
+    );
 }
 
 /// The proof's cost is set by the circuit's rows and columns, not by multiply-accumulates (the

@@ -309,6 +309,18 @@ fn protocol_edge_cases_get_4xx_without_hanging() {
     }
     chunked.extend(b"0\r\n\r\n");
     assert_valid(&timed("chunked", &chunked));
+    // A chunked body that grows past the limit: 413, known by the body's length-limit error.
+    let mut huge =
+        b"POST /api/verify HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            .to_vec();
+    for _ in 0..70 {
+        huge.extend(format!("{:x}\r\n", 4096).into_bytes());
+        huge.extend([b'x'; 4096]);
+        huge.extend(b"\r\n");
+    }
+    huge.extend(b"0\r\n\r\n");
+    let r = timed("chunked, too large", &huge);
+    assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
     // Health, page headers, HEAD.
     let r = http::get(addr, "/healthz", "").unwrap();
     assert_eq!((r.status, r.json()["ok"].clone()), (200, true.into()));

@@ -37,7 +37,7 @@ use rows::{Columns, GateParams, RowKinds};
 use std::sync::Arc;
 use table::{TableChip, TableConfig};
 use zkmnist_model::plan::{CIRCUIT_ROWS, MAX_SHIFT, quotient_range};
-use zkmnist_model::spec::{IMAGE_PIXELS, ModelError, ModelSpec, PIXEL_MAX};
+use zkmnist_model::spec::{IMAGE_PIXELS, ModelError, ModelSpec, PIXEL_MAX, Unsupported};
 use zkmnist_model::{Trace, bounds};
 
 /// Number of public inputs.
@@ -82,13 +82,20 @@ pub struct Witness {
 }
 
 impl Witness {
-    /// The public inputs this witness proves: `[image_commitment, digit, context]`.
+    /// What this witness proves, typed.
+    pub fn statement(&self) -> PublicInputs {
+        PublicInputs {
+            image_commitment: commitment::commit(&self.pixels, self.salt),
+            // The argmax of a validated spec's CLASSES (10) logits.
+            digit: self.trace.digit as u8,
+            context: self.context,
+        }
+    }
+
+    /// The public inputs as the instance column holds them: `[image_commitment, digit,
+    /// context]`.
     pub fn public_inputs(&self) -> [Fr; PUBLIC_INPUTS] {
-        [
-            commitment::commit(&self.pixels, self.salt),
-            Fr::from(self.trace.digit as u64),
-            self.context,
-        ]
+        self.statement().fields()
     }
 }
 
@@ -137,27 +144,29 @@ impl ZkmnistCircuit {
             if let Some(r) = layer.parts().2
                 && (r.shift > MAX_SHIFT || r.max != PIXEL_MAX)
             {
-                return Err(ModelError::Invalid(format!(
-                    "layer {i}: the circuit supports requantization shifts up to {MAX_SHIFT} and \
-                     the clamp 255 (found shift {} and clamp {})",
-                    r.shift, r.max
-                )));
+                return Err(Unsupported::Requant {
+                    layer: i,
+                    max_shift: MAX_SHIFT,
+                    shift: r.shift,
+                    clamp: r.max,
+                }
+                .into());
             }
         }
         let logit_bound = bounds(&spec).last().map_or(0, |b| b.acc_abs_max());
         if 2 * logit_bound + 1 >= 1 << (8 * DIFF_BYTES) {
-            return Err(ModelError::Invalid(format!(
-                "logits up to {logit_bound} in magnitude exceed the argmax range check"
-            )));
+            return Err(Unsupported::LogitRange { bound: logit_bound }.into());
         }
         let k = CIRCUIT_ROWS.trailing_zeros();
         let plan = Plan::new(&spec, k, BLINDING_ROWS)?;
         let table = zkmnist_model::plan::table_rows(&spec);
         if table > plan.usable {
-            return Err(ModelError::Invalid(format!(
-                "the activation table needs {table} rows, the circuit has {}",
-                plan.usable
-            )));
+            return Err(Unsupported::Rows {
+                what: "the activation table".into(),
+                need: table,
+                have: plan.usable,
+            }
+            .into());
         }
         let params = GateParams {
             shifts: plan.shifts.clone(),

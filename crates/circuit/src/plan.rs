@@ -92,9 +92,12 @@ pub fn one_byte_remainder(shift: u32) -> bool {
 }
 
 fn no_fit(what: &str, need: usize, have: usize) -> ModelError {
-    ModelError::Invalid(format!(
-        "the model does not fit the circuit: {what} needs {need} rows, {have} are available"
-    ))
+    zkmnist_model::spec::Unsupported::Rows {
+        what: what.into(),
+        need,
+        have,
+    }
+    .into()
 }
 
 impl Plan {

@@ -246,9 +246,8 @@ pub fn prove_image(
     on_stage("witness");
     let witness = prover::image_witness(circuit, pixels, context)?;
     on_stage("commitment");
-    let fields = witness.public_inputs();
-    let inputs = PublicInputs::from_fields(&fields)
-        .ok_or_else(|| ModelError::Invalid("the model's digit is not 0..=9".into()))?;
+    let inputs = witness.statement();
+    let fields = inputs.fields();
     let opening = OpeningFile::new(&witness.pixels, witness.salt, inputs.image_commitment);
     on_stage("proving");
     let proof = prover::prove_for(&keys.params, &keys.pk, circuit, witness, &fields)?;

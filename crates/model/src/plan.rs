@@ -3,7 +3,7 @@
 //! geometry its Freivalds checks are laid out for. The trainer uses the same numbers to keep
 //! quantized models inside the circuit's budget.
 
-use super::spec::{Conv2d, Layer, ModelError, ModelSpec};
+use super::spec::{Conv2d, Layer, ModelError, ModelSpec, Unsupported};
 use super::{LayerBounds, bounds};
 
 /// Rows of the circuit's domain (`2^12`).
@@ -69,11 +69,11 @@ impl ConvGeometry {
     /// The geometry of a convolution over a `h x h` input.
     pub fn new(c: &Conv2d, h: usize) -> Result<Self, ModelError> {
         if !(1..=2).contains(&c.stride) || !h.is_multiple_of(c.stride) || c.kernel > h {
-            return Err(ModelError::Invalid(format!(
-                "the circuit proves convolutions with stride 1 or 2 over inputs whose side is a \
-                 multiple of the stride; got stride {} on {h}x{h}",
-                c.stride
-            )));
+            return Err(Unsupported::Stride {
+                stride: c.stride,
+                h,
+            }
+            .into());
         }
         let hp = h / c.stride;
         let extra = c.kernel.div_ceil(c.stride) - 1;
@@ -139,26 +139,18 @@ pub fn conv_geometries(spec: &ModelSpec) -> Result<Vec<ConvGeometry>, ModelError
         match layer {
             Layer::Conv2d(c) => {
                 if shape.h != shape.w {
-                    return Err(ModelError::Invalid(
-                        "convolution inputs must be square".into(),
-                    ));
+                    return Err(Unsupported::NotSquare.into());
                 }
                 out.push(ConvGeometry::new(c, shape.h)?);
             }
             Layer::Dense(d) if i + 1 == spec.layers.len() && d.requant.is_none() => {}
             Layer::Dense(_) => {
-                return Err(ModelError::Invalid(
-                    "the circuit proves convolutions followed by one dense layer (the logits); \
-                     hidden dense layers are not supported"
-                        .into(),
-                ));
+                return Err(Unsupported::HiddenDense.into());
             }
         }
     }
     if out.is_empty() {
-        return Err(ModelError::Invalid(
-            "the circuit needs at least one convolution".into(),
-        ));
+        return Err(Unsupported::NoConvolution.into());
     }
     Ok(out)
 }

@@ -112,8 +112,8 @@ pub fn forward(spec: &ModelSpec, pixels: &[u8; IMAGE_PIXELS]) -> Result<Trace, M
         current = output.clone();
         layers.push(LayerTrace { acc, output });
     }
-    let digit = argmax(&current)
-        .ok_or_else(|| ModelError::Invalid("the model produced no logits".into()))?;
+    // A validated spec has layers and ten logits: the argmax exists.
+    let digit = argmax(&current).ok_or(ModelError::Invalid(super::spec::Invalid::NoLayers))?;
     Ok(Trace {
         input,
         layers,

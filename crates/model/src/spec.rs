@@ -52,7 +52,165 @@ pub enum ModelError {
     },
     /// The layers do not fit together or a value is out of range.
     #[error("invalid model: {0}")]
-    Invalid(String),
+    Invalid(#[from] Invalid),
+    /// A valid model the circuit cannot prove (its shape, or its size at the circuit's rows).
+    #[error("invalid model: {0}")]
+    Unsupported(#[from] Unsupported),
+}
+
+/// What is wrong with a model's spec.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    /// The input is not one 28x28 channel.
+    #[error("input shape must be 1x28x28, found {c}x{h}x{w}")]
+    InputShape {
+        /// Channels.
+        c: usize,
+        /// Height.
+        h: usize,
+        /// Width.
+        w: usize,
+    },
+    /// No layers at all.
+    #[error("the model has no layers")]
+    NoLayers,
+    /// A convolution's input channels differ from what the previous layer gives.
+    #[error("conv2d expects {expected} input channels, previous layer gives {found}")]
+    Channels {
+        /// The convolution's `in_channels`.
+        expected: usize,
+        /// The previous layer's output channels.
+        found: usize,
+    },
+    /// A convolution's kernel or stride does not fit its input.
+    #[error("conv2d kernel {kernel} / stride {stride} does not fit a {h}x{w} input")]
+    Kernel {
+        /// Kernel side.
+        kernel: usize,
+        /// Stride.
+        stride: usize,
+        /// Input height.
+        h: usize,
+        /// Input width.
+        w: usize,
+    },
+    /// A dense layer's inputs differ from what the previous layer gives.
+    #[error("dense layer expects {expected} inputs, previous layer gives {found}")]
+    DenseInputs {
+        /// The dense layer's `inputs`.
+        expected: usize,
+        /// The previous layer's output length.
+        found: usize,
+    },
+    /// A layer has the wrong number of weights or biases.
+    #[error("layer {layer}: {found} {what}, expected {expected}")]
+    Count {
+        /// Layer index.
+        layer: usize,
+        /// `weights` or `biases`.
+        what: &'static str,
+        /// How many there are.
+        found: usize,
+        /// How many the shapes need.
+        expected: usize,
+    },
+    /// A weight outside the bound the circuit's ranges are derived from.
+    #[error("layer {layer}: weight {value} outside -{WEIGHT_MAX}..={WEIGHT_MAX}")]
+    Weight {
+        /// Layer index.
+        layer: usize,
+        /// The weight.
+        value: i64,
+    },
+    /// A bias outside -2^24..=2^24.
+    #[error("layer {layer}: bias {value} outside -2^24..=2^24")]
+    Bias {
+        /// Layer index.
+        layer: usize,
+        /// The bias.
+        value: i64,
+    },
+    /// The last layer requantizes instead of giving raw logits.
+    #[error("the last layer must output raw logits (no requantization)")]
+    RequantizedLogits,
+    /// A requantization's shift or clamp is out of range.
+    #[error("layer {layer}: requantization shift {shift} / max {max} outside 1..=24 / 1..=255")]
+    Requant {
+        /// Layer index.
+        layer: usize,
+        /// The shift.
+        shift: u32,
+        /// The clamp.
+        max: i64,
+    },
+    /// A hidden layer does not requantize.
+    #[error("layer {layer}: hidden layers must requantize")]
+    NotRequantized {
+        /// Layer index.
+        layer: usize,
+    },
+    /// The last layer does not give one logit per class.
+    #[error("the model outputs {found} values, expected {CLASSES} logits")]
+    Logits {
+        /// How many values it gives.
+        found: usize,
+    },
+}
+
+/// Why the circuit cannot prove a valid model.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unsupported {
+    /// A convolution's stride or input side is not one the circuit's class split handles.
+    #[error(
+        "the circuit proves convolutions with stride 1 or 2 over inputs whose side is a multiple of the stride; got stride {stride} on {h}x{h}"
+    )]
+    Stride {
+        /// The stride.
+        stride: usize,
+        /// The input side.
+        h: usize,
+    },
+    /// A convolution's input is not square.
+    #[error("convolution inputs must be square")]
+    NotSquare,
+    /// A dense layer before the logits.
+    #[error(
+        "the circuit proves convolutions followed by one dense layer (the logits); hidden dense layers are not supported"
+    )]
+    HiddenDense,
+    /// No convolution at all.
+    #[error("the circuit needs at least one convolution")]
+    NoConvolution,
+    /// A requantization beyond the circuit's lookup (shift or clamp).
+    #[error(
+        "layer {layer}: the circuit supports requantization shifts up to {max_shift} and the clamp 255 (found shift {shift} and clamp {clamp})"
+    )]
+    Requant {
+        /// Layer index.
+        layer: usize,
+        /// The largest shift the circuit checks.
+        max_shift: u32,
+        /// The layer's shift.
+        shift: u32,
+        /// The layer's clamp.
+        clamp: i64,
+    },
+    /// Logits too large for the argmax's range check.
+    #[error("logits up to {bound} in magnitude exceed the argmax range check")]
+    LogitRange {
+        /// The largest logit magnitude.
+        bound: i64,
+    },
+    /// A part of the circuit needs more rows than there are.
+    #[error("the model does not fit the circuit: {what} needs {need} rows, {have} are available")]
+    Rows {
+        /// What needs them.
+        what: String,
+        /// Rows needed.
+        need: usize,
+        /// Rows available.
+        have: usize,
+    },
 }
 
 /// A tensor shape in channels-height-width order; a flat vector is `(n, 1, 1)`.
@@ -209,16 +367,20 @@ impl Layer {
         match self {
             Layer::Conv2d(c) => {
                 if input.c != c.in_channels {
-                    return Err(ModelError::Invalid(format!(
-                        "conv2d expects {} input channels, previous layer gives {}",
-                        c.in_channels, input.c
-                    )));
+                    return Err(Invalid::Channels {
+                        expected: c.in_channels,
+                        found: input.c,
+                    }
+                    .into());
                 }
                 if c.kernel == 0 || c.stride == 0 || c.kernel > input.h || c.kernel > input.w {
-                    return Err(ModelError::Invalid(format!(
-                        "conv2d kernel {} / stride {} does not fit a {}x{} input",
-                        c.kernel, c.stride, input.h, input.w
-                    )));
+                    return Err(Invalid::Kernel {
+                        kernel: c.kernel,
+                        stride: c.stride,
+                        h: input.h,
+                        w: input.w,
+                    }
+                    .into());
                 }
                 Ok(Shape {
                     c: c.out_channels,
@@ -228,11 +390,11 @@ impl Layer {
             }
             Layer::Dense(d) => {
                 if input.len() != d.inputs {
-                    return Err(ModelError::Invalid(format!(
-                        "dense layer expects {} inputs, previous layer gives {}",
-                        d.inputs,
-                        input.len()
-                    )));
+                    return Err(Invalid::DenseInputs {
+                        expected: d.inputs,
+                        found: input.len(),
+                    }
+                    .into());
                 }
                 Ok(Shape {
                     c: d.outputs,
@@ -384,13 +546,15 @@ impl ModelSpec {
             w: IMAGE_SIDE,
         };
         if self.input.shape != expected_input {
-            return Err(ModelError::Invalid(format!(
-                "input shape must be 1x28x28, found {}x{}x{}",
-                self.input.shape.c, self.input.shape.h, self.input.shape.w
-            )));
+            return Err(Invalid::InputShape {
+                c: self.input.shape.c,
+                h: self.input.shape.h,
+                w: self.input.shape.w,
+            }
+            .into());
         }
         if self.layers.is_empty() {
-            return Err(ModelError::Invalid("the model has no layers".into()));
+            return Err(Invalid::NoLayers.into());
         }
         let shapes = self.shapes()?;
         for (i, (layer, input)) in self.layers.iter().zip(&shapes).enumerate() {
@@ -401,56 +565,62 @@ impl ModelSpec {
                 Layer::Dense(d) => d.inputs,
             };
             if weights.len() != out.c * fan_in {
-                return Err(ModelError::Invalid(format!(
-                    "layer {i}: {} weights, expected {}",
-                    weights.len(),
-                    out.c * fan_in
-                )));
+                return Err(Invalid::Count {
+                    layer: i,
+                    what: "weights",
+                    found: weights.len(),
+                    expected: out.c * fan_in,
+                }
+                .into());
             }
             if bias.len() != out.c {
-                return Err(ModelError::Invalid(format!(
-                    "layer {i}: {} biases, expected {}",
-                    bias.len(),
-                    out.c
-                )));
+                return Err(Invalid::Count {
+                    layer: i,
+                    what: "biases",
+                    found: bias.len(),
+                    expected: out.c,
+                }
+                .into());
             }
             if let Some(w) = weights.iter().find(|w| w.abs() > WEIGHT_MAX) {
-                return Err(ModelError::Invalid(format!(
-                    "layer {i}: weight {w} outside -{WEIGHT_MAX}..={WEIGHT_MAX}"
-                )));
+                return Err(Invalid::Weight {
+                    layer: i,
+                    value: *w,
+                }
+                .into());
             }
             if let Some(b) = bias.iter().find(|b| b.abs() > 1 << 24) {
-                return Err(ModelError::Invalid(format!(
-                    "layer {i}: bias {b} outside -2^24..=2^24"
-                )));
+                return Err(Invalid::Bias {
+                    layer: i,
+                    value: *b,
+                }
+                .into());
             }
             let last = i + 1 == self.layers.len();
             match requant {
                 Some(_) if last => {
-                    return Err(ModelError::Invalid(
-                        "the last layer must output raw logits (no requantization)".into(),
-                    ));
+                    return Err(Invalid::RequantizedLogits.into());
                 }
                 Some(r) if !(1..=24).contains(&r.shift) || !(1..=PIXEL_MAX).contains(&r.max) => {
-                    return Err(ModelError::Invalid(format!(
-                        "layer {i}: requantization shift {} / max {} outside 1..=24 / 1..=255",
-                        r.shift, r.max
-                    )));
+                    return Err(Invalid::Requant {
+                        layer: i,
+                        shift: r.shift,
+                        max: r.max,
+                    }
+                    .into());
                 }
                 None if !last => {
-                    return Err(ModelError::Invalid(format!(
-                        "layer {i}: hidden layers must requantize"
-                    )));
+                    return Err(Invalid::NotRequantized { layer: i }.into());
                 }
                 _ => {}
             }
         }
         let logits = shapes[shapes.len() - 1];
         if logits.len() != CLASSES {
-            return Err(ModelError::Invalid(format!(
-                "the model outputs {} values, expected {CLASSES} logits",
-                logits.len()
-            )));
+            return Err(Invalid::Logits {
+                found: logits.len(),
+            }
+            .into());
         }
         Ok(())
     }

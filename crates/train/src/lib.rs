@@ -18,6 +18,26 @@ use rng::Rng;
 use zkmnist_model::data::Dataset;
 use zkmnist_model::spec::{ModelError, ModelSpec, TrainingReport};
 
+/// Why training or quantization made no model.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The training or the held-out set is empty.
+    #[error("training needs non-empty training and held-out sets")]
+    NoData,
+    /// No requantization shifts keep the activation table within the circuit's rows.
+    #[error("no choice of shifts gives a lookup table of at most {max_table_rows} rows")]
+    NoShifts {
+        /// The table rows available.
+        max_table_rows: usize,
+    },
+    /// The architecture puts a convolution last, where the logits must come from a dense layer.
+    #[error("a convolution cannot be the logits layer")]
+    ConvolutionLast,
+    /// The quantized model is not a valid spec, or cannot be evaluated.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
 /// Samples per gradient chunk; chunks run in parallel and are summed in order.
 const CHUNK: usize = 8;
 /// Samples of the training split used to calibrate and choose quantization shifts.
@@ -103,7 +123,7 @@ pub fn train(
     train: &Dataset,
     holdout: &Dataset,
     progress: impl FnMut(EpochReport),
-) -> Result<ModelSpec, ModelError> {
+) -> Result<ModelSpec, TrainError> {
     let net = train_float(cfg, train, holdout, progress)?;
     let report = TrainingReport {
         seed: cfg.seed,
@@ -124,6 +144,7 @@ pub fn train(
             ..report
         },
     )
+    .map_err(TrainError::from)
 }
 
 /// Trains the float network only (minibatch Adam, cosine learning rate, augmentation).
@@ -132,11 +153,9 @@ pub fn train_float(
     train: &Dataset,
     holdout: &Dataset,
     mut progress: impl FnMut(EpochReport),
-) -> Result<FloatNet, ModelError> {
+) -> Result<FloatNet, TrainError> {
     if train.is_empty() || holdout.is_empty() {
-        return Err(ModelError::Invalid(
-            "training needs non-empty training and held-out sets".into(),
-        ));
+        return Err(TrainError::NoData);
     }
     let mut rng = Rng::derived(cfg.seed, &[0]);
     let mut net = FloatNet::new(&cfg.arch, &mut rng);

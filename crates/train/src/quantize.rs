@@ -8,6 +8,7 @@
 //! circuit's rows is scored on calibration data and the best kept.
 
 use super::net::{FloatKind, FloatNet};
+use crate::TrainError;
 use zkmnist_model::data::Dataset;
 use zkmnist_model::reference;
 use zkmnist_model::spec::{
@@ -33,7 +34,7 @@ pub fn quantize(
     calib: &Dataset,
     training: TrainingReport,
     max_table_rows: usize,
-) -> Result<ModelSpec, ModelError> {
+) -> Result<ModelSpec, TrainError> {
     let ranges = activation_ranges(net, calib);
     let hidden = net.layers.len() - 1;
     let mut best: Option<(usize, ModelSpec)> = None;
@@ -53,11 +54,8 @@ pub fn quantize(
             best = Some((correct, spec));
         }
     }
-    best.map(|(_, s)| s).ok_or_else(|| {
-        ModelError::Invalid(format!(
-            "no choice of shifts gives a lookup table of at most {max_table_rows} rows"
-        ))
-    })
+    best.map(|(_, s)| s)
+        .ok_or(TrainError::NoShifts { max_table_rows })
 }
 
 /// Number of samples of `ds` the integer model classifies correctly.
@@ -108,7 +106,7 @@ fn build(
     ranges: &[f64],
     offsets: &[i32],
     training: TrainingReport,
-) -> Result<ModelSpec, ModelError> {
+) -> Result<ModelSpec, TrainError> {
     let mut s_in = INPUT_SCALE;
     let mut layers = Vec::with_capacity(net.layers.len());
     for (l, layer) in net.layers.iter().enumerate() {
@@ -143,9 +141,7 @@ fn build(
                 stride: arch.stride,
                 weights,
                 bias,
-                requant: requant.ok_or_else(|| {
-                    ModelError::Invalid("a convolution cannot be the logits layer".into())
-                })?,
+                requant: requant.ok_or(TrainError::ConvolutionLast)?,
                 weight_scale: s_w,
                 output_scale: s_out,
             }),
@@ -173,4 +169,5 @@ fn build(
         layers,
         training,
     )
+    .map_err(TrainError::from)
 }

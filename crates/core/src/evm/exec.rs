@@ -103,7 +103,7 @@ impl LocalEvm {
                 data: data.into(),
                 ..Default::default()
             })
-            .map_err(|e| EvmError::Execution(format!("deployment: {e:?}")))?;
+            .map_err(|e| EvmError::Deploy(format!("{e:?}")))?;
         match result {
             ExecutionResult::Success {
                 output: Output::Create(_, Some(address)),
@@ -121,7 +121,7 @@ impl LocalEvm {
                     .map_or(0, |c| c.original_bytes().len());
                 Ok((address, size, gas_used))
             }
-            other => Err(EvmError::Execution(format!("deployment failed: {other:?}"))),
+            other => Err(EvmError::Deploy(format!("{other:?}"))),
         }
     }
 
@@ -176,7 +176,7 @@ impl LocalEvm {
                 data: data.into(),
                 ..Default::default()
             })
-            .map_err(|e| EvmError::Execution(format!("call: {e:?}")))?;
+            .map_err(|e| EvmError::Call(format!("{e:?}")))?;
         Ok(match result {
             ExecutionResult::Success {
                 gas_used, output, ..
@@ -233,21 +233,21 @@ pub fn verify_with_artifacts(
         DEFAULT_GAS,
     )?;
     if raw.success && raw.output != super::word(1) {
-        return Err(EvmError::Execution(format!(
+        return Err(EvmError::Output(format!(
             "the generated verifier accepted without returning a 32-byte 1: 0x{}",
             hex::encode(&raw.output)
         )));
     }
     let typed = evm.call(d.wrapper(), wrapper_call(public_inputs, proof), DEFAULT_GAS)?;
     if !typed.success {
-        return Err(EvmError::Execution(format!(
+        return Err(EvmError::Inconsistent(format!(
             "ZkmnistVerifier.verify reverted: 0x{}",
             hex::encode(&typed.output)
         )));
     }
     let valid = decode_bool(&typed.output)?;
     if valid != raw.success {
-        return Err(EvmError::Execution(format!(
+        return Err(EvmError::Inconsistent(format!(
             "the wrapper says {valid}, the generated verifier {}",
             if raw.success { "accepts" } else { "rejects" }
         )));

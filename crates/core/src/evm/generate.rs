@@ -72,9 +72,7 @@ pub fn sources(
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'-')
     {
-        return Err(EvmError::Compile(format!(
-            "setup label {setup:?} is not dev-insecure or ptau:<hex>"
-        )));
+        return Err(EvmError::SetupLabel(setup.to_string()));
     }
     let verifier = codegen::generate(params, vk, PUBLIC_INPUTS)?;
     let wrapper = WrapperTemplate {
@@ -83,7 +81,10 @@ pub fn sources(
         insecure: setup == crate::prover::DEV_SETUP,
     }
     .render()
-    .map_err(|e| EvmError::Compile(format!("rendering the wrapper: {e}")))?;
+    .map_err(|source| EvmError::Template {
+        what: "ZkmnistVerifier.sol",
+        source,
+    })?;
     let files = vec![
         (CONTRACTS[0].0.to_string(), verifier.solidity.clone()),
         (CONTRACTS[1].0.to_string(), wrapper + "\n"),
@@ -112,7 +113,7 @@ pub fn solc_input(sources: &[(String, String)]) -> serde_json::Value {
 /// order, or every error solc reported.
 pub fn solc_output(output: &[u8], wanted: &[(&str, &str)]) -> Result<Vec<Compiled>, EvmError> {
     let json: serde_json::Value = serde_json::from_slice(output)
-        .map_err(|e| EvmError::Compile(format!("solc output is not JSON: {e}")))?;
+        .map_err(|e| EvmError::Solc(format!("solc output is not JSON: {e}")))?;
     if let Some(errors) = json["errors"].as_array() {
         let fatal: Vec<&str> = errors
             .iter()
@@ -120,18 +121,18 @@ pub fn solc_output(output: &[u8], wanted: &[(&str, &str)]) -> Result<Vec<Compile
             .filter_map(|e| e["formattedMessage"].as_str())
             .collect();
         if !fatal.is_empty() {
-            return Err(EvmError::Compile(fatal.join("\n")));
+            return Err(EvmError::Solc(fatal.join("\n")));
         }
     }
     wanted
         .iter()
         .map(|(file, contract)| {
             let c = &json["contracts"][file][contract];
-            let hex_code = c["evm"]["bytecode"]["object"].as_str().ok_or_else(|| {
-                EvmError::Compile(format!("no bytecode for {contract} in {file}"))
-            })?;
+            let hex_code = c["evm"]["bytecode"]["object"]
+                .as_str()
+                .ok_or_else(|| EvmError::Solc(format!("no bytecode for {contract} in {file}")))?;
             Ok(Compiled {
-                bytecode: hex::decode(hex_code).map_err(|e| EvmError::Compile(e.to_string()))?,
+                bytecode: hex::decode(hex_code).map_err(|e| EvmError::Solc(e.to_string()))?,
                 abi: c["abi"].clone(),
             })
         })
@@ -148,7 +149,7 @@ pub fn artifacts(
     verifier: &codegen::Verifier,
 ) -> Result<Vec<(String, String)>, EvmError> {
     if compiled.len() != CONTRACTS.len() {
-        return Err(EvmError::Compile(format!(
+        return Err(EvmError::Solc(format!(
             "expected {} compiled contracts, got {}",
             CONTRACTS.len(),
             compiled.len()
@@ -158,8 +159,8 @@ pub fn artifacts(
     for ((_, name, _), c) in CONTRACTS.iter().zip(compiled) {
         files.push((format!("{name}.bin"), hex::encode(&c.bytecode) + "\n"));
         if *name != "Halo2Verifier" {
-            let abi = serde_json::to_string_pretty(&c.abi)
-                .map_err(|e| EvmError::Compile(e.to_string()))?;
+            let abi =
+                serde_json::to_string_pretty(&c.abi).map_err(|e| EvmError::Solc(e.to_string()))?;
             files.push((format!("{name}.abi.json"), abi + "\n"));
         }
     }
@@ -175,7 +176,7 @@ pub fn artifacts(
     });
     files.push((
         "verifier.json".into(),
-        serde_json::to_string_pretty(&record).map_err(|e| EvmError::Compile(e.to_string()))? + "\n",
+        serde_json::to_string_pretty(&record).map_err(|e| EvmError::Solc(e.to_string()))? + "\n",
     ));
     Ok(files)
 }

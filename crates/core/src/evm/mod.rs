@@ -29,15 +29,38 @@ use zkmnist_circuit::PUBLIC_INPUTS;
 /// Format tag of `circuits/evm/verifier.json`.
 pub(crate) const EVM_FORMAT: &str = "zkmnist-evm/2";
 
-/// Errors of generation, compilation and execution.
+/// Errors of generation, compilation and execution, by kind.
 #[derive(Debug, thiserror::Error)]
 pub enum EvmError {
-    /// solc-js could not be run or rejected the sources.
+    /// The verifying key has a part the generator does not handle (or a degenerate one).
+    #[error("solidity compilation failed: unsupported verifying key: {0}")]
+    UnsupportedKey(String),
+    /// A Solidity template could not be rendered.
+    #[error("solidity compilation failed: rendering {what}: {source}")]
+    Template {
+        /// The contract.
+        what: &'static str,
+        /// askama's error.
+        source: askama::Error,
+    },
+    /// A setup label that cannot name a key in Solidity.
+    #[error("solidity compilation failed: setup label {0:?} is not dev-insecure or ptau:<hex>")]
+    SetupLabel(String),
+    /// solc-js could not be run, rejected the sources, or its output is unreadable.
     #[error("solidity compilation failed: {0}")]
-    Compile(String),
-    /// Deployment failed or the EVM halted.
+    Solc(String),
+    /// A contract could not be deployed in the embedded EVM.
+    #[error("EVM execution failed: deployment failed: {0}")]
+    Deploy(String),
+    /// The embedded EVM could not run a call.
+    #[error("EVM execution failed: call: {0}")]
+    Call(String),
+    /// A call returned something else than its ABI says.
     #[error("EVM execution failed: {0}")]
-    Execution(String),
+    Output(String),
+    /// The wrapper and the generated verifier disagree, or the wrapper reverted with ample gas.
+    #[error("EVM execution failed: {0}")]
+    Inconsistent(String),
     /// The committed bytecode is missing or malformed.
     #[error("verifier bytecode: {0}")]
     Artifacts(String),
@@ -201,7 +224,7 @@ pub fn decode_bool(output: &[u8]) -> Result<bool, EvmError> {
         [zeros @ .., last] if output.len() == 32 && zeros.iter().all(|b| *b == 0) && *last <= 1 => {
             Ok(*last == 1)
         }
-        _ => Err(EvmError::Execution(format!(
+        _ => Err(EvmError::Output(format!(
             "expected an ABI bool, got {} bytes: 0x{}",
             output.len(),
             hex::encode(output)

@@ -125,11 +125,11 @@ impl Dag {
 
     /// A halo2 expression at `x`, given the evaluations of the queried columns.
     pub(super) fn expr(&mut self, e: &Expression<Fr>, ev: &Evals) -> Result<N, EvmError> {
-        let unknown = |what: &str| EvmError::Compile(format!("unknown {what} query"));
+        let unknown = |what: &str| EvmError::UnsupportedKey(format!("unknown {what} query"));
         Ok(match e {
             Expression::Constant(c) => self.konst(*c),
             Expression::Selector(_) => {
-                return Err(EvmError::Compile(
+                return Err(EvmError::UnsupportedKey(
                     "selectors must be compressed into fixed columns".into(),
                 ));
             }
@@ -143,7 +143,7 @@ impl Dag {
                 .ok_or_else(|| unknown("advice"))?,
             Expression::Instance(q) => {
                 if q.rotation().0 != 0 || q.column_index() != 0 {
-                    return Err(EvmError::Compile(
+                    return Err(EvmError::UnsupportedKey(
                         "only instance column 0 at rotation 0 is supported".into(),
                     ));
                 }
@@ -306,7 +306,7 @@ pub(super) struct Evals {
 
 impl Evals {
     pub(super) fn column(&self, col: &Column<Any>) -> Result<N, EvmError> {
-        let missing = || EvmError::Compile(format!("no rotation-0 query of column {col:?}"));
+        let missing = || EvmError::UnsupportedKey(format!("no rotation-0 query of column {col:?}"));
         match col.column_type() {
             Any::Advice(_) => self
                 .advice

@@ -229,7 +229,7 @@ fn order_queries(
     }
     for (i, (_, _, l)) in set_evals.iter().enumerate().rev().skip(1) {
         let l = l.ok_or_else(|| {
-            EvmError::Compile("permutation product without a last evaluation".into())
+            EvmError::UnsupportedKey("permutation product without a last evaluation".into())
         })?;
         queries.push(query(Commitment::PermutationProduct(i), last, l));
     }

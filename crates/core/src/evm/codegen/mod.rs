@@ -164,7 +164,7 @@ pub fn generate(
 ) -> Result<Verifier, EvmError> {
     let cs = vk.cs();
     if cs.num_instance_columns() != 1 || num_instances == 0 {
-        return Err(EvmError::Compile(
+        return Err(EvmError::UnsupportedKey(
             "exactly one instance column with public inputs is supported".into(),
         ));
     }
@@ -213,7 +213,10 @@ pub fn generate(
         neg_s_g2: g2(&-params.s_g2()),
     }
     .render()
-    .map_err(|e| EvmError::Compile(format!("template: {e}")))?;
+    .map_err(|source| EvmError::Template {
+        what: "Halo2Verifier.sol",
+        source,
+    })?;
     Ok(Verifier {
         solidity,
         calldata_len: layout.calldata_len,

@@ -55,7 +55,7 @@ pub(super) fn shplonk(
             .iter()
             .find(|q| q.commitment == c && q.rotation == r)
             .map(|q| q.eval)
-            .ok_or_else(|| EvmError::Compile("missing evaluation".into()))
+            .ok_or_else(|| EvmError::UnsupportedKey("missing evaluation".into()))
     };
     let d = |r: i32, dag: &mut Dag| dag.mem(&format!("D_{}", rot_name(r)));
     let (shplonk_y, v, inv_x) = (dag.mem("SHPLONK_Y"), dag.mem("V"), dag.mem("INV_X"));
@@ -85,7 +85,7 @@ pub(super) fn shplonk(
                 }
             }
             let c = Option::<Fr>::from(denom.invert())
-                .ok_or_else(|| EvmError::Compile("a rotation repeats in a set".into()))?;
+                .ok_or_else(|| EvmError::UnsupportedKey("a rotation repeats in a set".into()))?;
             let b = if wide_set {
                 dag.mem(&format!("INV_D_{}", rot_name(*rk)))
             } else {

@@ -25,7 +25,7 @@ pub(super) fn evaluate(
     let one = dag.int(1);
     let xn1 = dag.sub(xn, one);
     let n_inv = Option::<Fr>::from(Fr::from(shape.n).invert())
-        .ok_or_else(|| EvmError::Compile("domain size not invertible".into()))?;
+        .ok_or_else(|| EvmError::UnsupportedKey("domain size not invertible".into()))?;
     let n_inv = dag.konst(n_inv);
     let common = dag.mul(xn1, n_inv);
     // L_r = common (omega^r / (x - omega^r)); sums factor `common` out.
@@ -141,7 +141,7 @@ fn permutation_terms(
     for i in 1..num_sets {
         let prev = set_evals[i - 1]
             .2
-            .ok_or_else(|| EvmError::Compile("permutation product".into()))?;
+            .ok_or_else(|| EvmError::UnsupportedKey("permutation product".into()))?;
         let t = dag.sub(set_evals[i].0, prev);
         terms.push((lagrange.l_0, vec![t]));
     }
