@@ -28,7 +28,6 @@
 //! balancer (README, "Serving").
 
 use crate::proof_file::MAX_FILE_BYTES;
-use crate::prover::keys::VerifierKeys;
 use crate::statement::{self, Verdict, VerdictKind};
 use axum::Router;
 use axum::body::Body;
@@ -69,8 +68,8 @@ pub struct Site {
     pub root: PathBuf,
     /// Key directory (`zkmnist setup`'s output), served at `/keys/`.
     pub keys_dir: PathBuf,
-    /// Loaded verifier keys for `/api/verify`.
-    pub verifier: VerifierKeys,
+    /// The statement's verifier, for `/api/verify`.
+    pub verifier: statement::Verifier,
     /// The chain the page records digits on (`zkmnist serve --chain`), served as
     /// `/chain.json`; `None` answers 204 there and the page says no chain is set up.
     pub chain: Option<ChainConfig>,
@@ -205,7 +204,7 @@ impl Site {
     /// `POST /api/verify`: the body is a proof file; the answer is its [`Verdict`] (400 when
     /// the body is not a proof file, 500 when the verifier itself fails).
     pub fn verify(&self, body: &[u8]) -> (u16, Verdict) {
-        let verdict = statement::verdict(&self.verifier, body);
+        let verdict = self.verifier.verdict(body);
         let status = match verdict.kind {
             VerdictKind::Valid | VerdictKind::Invalid | VerdictKind::OtherKeys => 200,
             VerdictKind::Malformed => 400,

@@ -225,7 +225,7 @@ fn the_compact_proving_key_rebuilds_halo2s_key_and_rejects_malformed_files() {
     );
 }
 
-/// The statement API the front ends share: a proof made by `prove_image` gives a valid verdict
+/// The statement API the front ends share: a proof made by `Prover::prove` gives a valid verdict
 /// whose JSON has the fields in the documented order; a tampered proof, another key and a file
 /// that is not a proof each give the verdict kind the server maps to its status; errors are
 /// typed (wrong key, rejected, keys).
@@ -235,14 +235,17 @@ fn the_statement_api_gives_one_verdict_per_case() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     write_keys(f, dir.path());
-    let verifier = keys::load_verifier(dir.path(), &f.circuit).unwrap();
-    let prover_keys = keys::load_prover(dir.path(), &f.circuit).unwrap();
+    let verifier = statement::Verifier::load(dir.path()).unwrap();
+    let prover = statement::Prover::load(dir.path()).unwrap();
+    assert_eq!(
+        (prover.setup(), prover.vk_digest()),
+        (verifier.setup(), verifier.vk_digest())
+    );
     let pixels = common::npm_digits(Split::Holdout).images[3];
     let mut stages = Vec::new();
-    let proved = statement::prove_image(&prover_keys, &f.circuit, pixels, Fr::from(5), &mut |s| {
-        stages.push(s.to_string())
-    })
-    .unwrap();
+    let proved = prover
+        .prove(pixels, Fr::from(5), &mut |s| stages.push(s.to_string()))
+        .unwrap();
     assert_eq!(stages, ["witness", "commitment", "proving", "checking"]);
     assert_eq!(proved.inputs.context, Fr::from(5));
     assert_eq!(
@@ -250,7 +253,7 @@ fn the_statement_api_gives_one_verdict_per_case() {
         Some(proved.inputs)
     );
     let text = proved.proof_json();
-    let valid = statement::verdict(&verifier, text.as_bytes());
+    let valid = verifier.verdict(text.as_bytes());
     assert_eq!(valid.kind, VerdictKind::Valid);
     let json = valid.to_json();
     let keys_in_order: Vec<&str> = [
@@ -286,7 +289,7 @@ fn the_statement_api_gives_one_verdict_per_case() {
     };
     file.proof.replace_range(at..at + 1, flipped);
     file.calldata = None;
-    let bad = statement::verdict(&verifier, serde_json::to_string(&file).unwrap().as_bytes());
+    let bad = verifier.verdict(serde_json::to_string(&file).unwrap().as_bytes());
     assert_eq!(bad.kind, VerdictKind::Invalid);
     assert!(!bad.valid);
     assert_eq!(bad.digit, Some(proved.inputs.digit));
@@ -301,12 +304,12 @@ fn the_statement_api_gives_one_verdict_per_case() {
     other.vk_digest = format!("0x{}", "12".repeat(32));
     let parsed = statement::inspect(serde_json::to_string(&other).unwrap().as_bytes()).unwrap();
     assert!(matches!(
-        statement::verify(&verifier, &parsed),
+        verifier.verify(&parsed),
         Err(prover::ProverError::WrongKey(_))
     ));
     // Not a proof file, not text.
     for body in [&b"{\"hello\": 1}"[..], &[0xff, 0xfe][..]] {
-        let v = statement::verdict(&verifier, body);
+        let v = verifier.verdict(body);
         assert_eq!(v.kind, VerdictKind::Malformed);
         let value: serde_json::Value = serde_json::from_str(&v.to_json()).unwrap();
         let fields: Vec<&String> = value.as_object().unwrap().keys().collect();
@@ -318,5 +321,11 @@ fn the_statement_api_gives_one_verdict_per_case() {
     assert!(matches!(
         keys::load_verifier(dir.path(), &f.circuit),
         Err(prover::ProverError::Keys(_))
+    ));
+    assert!(matches!(
+        statement::Verifier::load(dir.path()),
+        Err(statement::StatementError::Prover(
+            prover::ProverError::Keys(_)
+        ))
     ));
 }

@@ -11,9 +11,7 @@ pub mod solc;
 
 use std::path::Path;
 use std::time::Instant;
-use zkmnist::circuit::ZkmnistCircuit;
 use zkmnist::files::{self, Access};
-use zkmnist::model::ModelSpec;
 use zkmnist::preprocess;
 use zkmnist::proof_file::MAX_FILE_BYTES;
 
@@ -55,12 +53,6 @@ pub fn write_file(path: &Path, bytes: &[u8], access: Access) -> Result<(), Strin
 
 pub fn write_text(path: &Path, text: &str) -> Result<(), String> {
     write_file(path, text.as_bytes(), Access::Public)
-}
-
-pub fn circuit() -> Result<ZkmnistCircuit, Box<dyn std::error::Error>> {
-    Ok(ZkmnistCircuit::new(std::sync::Arc::new(
-        ModelSpec::embedded()?,
-    ))?)
 }
 
 /// Runs a step, printing its name, then "done" (with its time when it took more than a

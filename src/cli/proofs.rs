@@ -1,7 +1,7 @@
 //! Proof commands: `prove`, `verify`, `open`, `export-verifier`, `verify-evm`. Each reads
 //! files and prints; the work is the statement API's (`zkmnist::statement`).
 
-use super::{CliResult, DEV_WARNING, circuit, read_image, read_text, solc, step, write_text};
+use super::{CliResult, DEV_WARNING, read_image, read_text, solc, step, write_text};
 use crate::out;
 use std::path::Path;
 use std::time::Instant;
@@ -59,16 +59,13 @@ pub fn prove(
     let bytes = read_image(image)?;
     let pixels =
         preprocess::from_image_bytes(&bytes).map_err(|e| format!("{}: {e}", image.display()))?;
-    let circuit = circuit()?;
-    let keys = step("loading proving key", || {
-        keys::load_prover(keys_dir, &circuit)
-    })?;
-    if keys.manifest.setup == DEV_SETUP {
+    let prover = step("loading proving key", || statement::Prover::load(keys_dir))?;
+    if prover.is_dev_setup() {
         eprintln!("{DEV_WARNING}");
     }
     let start = Instant::now();
     let proved = step("proving and checking the proof", || {
-        statement::prove_image(&keys, &circuit, pixels, context, &mut |_| ())
+        prover.prove(pixels, context, &mut |_| ())
     })?;
     let prove_time = start.elapsed();
     // Both files are written to disk before either is renamed into place, the opening (the
@@ -102,7 +99,7 @@ pub fn prove(
         proved.proof_bytes,
         prove_time.as_millis()
     );
-    out!("setup: {}", keys.manifest.setup);
+    out!("setup: {}", prover.setup());
     out!("wrote {}", out.display());
     if let Some(path) = opening {
         out!(
@@ -140,13 +137,12 @@ impl std::fmt::Display for Reported {
 impl std::error::Error for Reported {}
 
 pub fn verify(proof_path: &Path, keys_dir: &Path, json: bool) -> CliResult {
-    let circuit = circuit()?;
     if json {
         // The verdict is the answer, whatever it is: a file that cannot be read is a verdict
         // too (as `POST /api/verify` answers a body that is not a proof file).
-        let verifier = keys::load_verifier(keys_dir, &circuit)?;
+        let verifier = statement::Verifier::load(keys_dir)?;
         let verdict = match read_text(proof_path) {
-            Ok(text) => statement::verdict(&verifier, text.as_bytes()),
+            Ok(text) => verifier.verdict(text.as_bytes()),
             Err(e) => statement::Verdict::unreadable(e),
         };
         out!("{}", verdict.to_json());
@@ -157,9 +153,9 @@ pub fn verify(proof_path: &Path, keys_dir: &Path, json: bool) -> CliResult {
         };
     }
     let parsed = read_proof(proof_path)?;
-    let keys = keys::load_verifier(keys_dir, &circuit)?;
+    let verifier = statement::Verifier::load(keys_dir)?;
     let start = Instant::now();
-    statement::verify(&keys, &parsed)?;
+    verifier.verify(&parsed)?;
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     out!("valid");
     print_statement(&parsed.inputs)?;
@@ -187,10 +183,10 @@ pub fn open(proof_path: &Path, opening_path: &Path) -> CliResult {
 
 pub fn export_verifier(out_dir: &Path, keys_dir: &Path) -> CliResult {
     use zkmnist::evm::generate;
-    let circuit = circuit()?;
-    let keys = step("loading verifying key", || {
-        keys::load_verifier(keys_dir, &circuit)
+    let loaded = step("loading verifying key", || {
+        statement::Verifier::load(keys_dir)
     })?;
+    let keys = loaded.keys();
     let (sources, verifier) = step("generating the Solidity verifier", || {
         generate::sources(&keys.params, &keys.vk, &keys.manifest.setup)
     })?;

@@ -1,10 +1,10 @@
 //! `zkmnist serve`: checks the files the page needs, loads the verifier keys, and runs the
 //! server (`zkmnist::serve`) until SIGINT or SIGTERM.
 
-use super::{CliResult, DEV_WARNING, circuit};
+use super::{CliResult, DEV_WARNING};
 use crate::out;
 use std::path::Path;
-use zkmnist::prover::{DEV_SETUP, keys};
+use zkmnist::prover::DEV_SETUP;
 
 pub fn serve(
     host: &str,
@@ -23,8 +23,7 @@ pub fn serve(
             .into());
         }
     }
-    let circuit = circuit()?;
-    let verifier = keys::load_verifier(keys_dir, &circuit)?;
+    let verifier = zkmnist::statement::Verifier::load(keys_dir)?;
     if !keys_dir.join("pk.bin").exists() {
         return Err(format!(
             "{}/pk.bin is missing: run `zkmnist setup`",
@@ -42,7 +41,7 @@ pub fn serve(
         }
         None => None,
     };
-    let setup = verifier.manifest.setup.clone();
+    let setup = verifier.setup().to_string();
     let listener = std::net::TcpListener::bind((host, port))
         .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
     let addr = listener.local_addr()?;

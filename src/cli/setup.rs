@@ -1,11 +1,12 @@
 //! Trusted-setup commands: `srs import` and `setup`.
 
-use super::{CliResult, DEV_WARNING, circuit, step, write_file, write_text};
+use super::{CliResult, DEV_WARNING, step, write_file, write_text};
 use crate::out;
 use halo2_proofs::poly::commitment::Params;
 use std::path::Path;
 use zkmnist::files::Access;
 use zkmnist::prover::{self, DEV_SETUP, keys, srs};
+use zkmnist::statement;
 
 pub fn srs_import(ptau: &Path, k: u32, out: &Path) -> CliResult {
     let (params, label) = step(
@@ -32,20 +33,20 @@ pub fn current(out: &Path) -> Result<bool, Box<dyn std::error::Error>> {
     if !out.join("pk.bin.gz").exists() {
         return Ok(false);
     }
-    let Ok(k) = keys::load_prover(out, &circuit()?) else {
+    let Ok(prover) = statement::Prover::load(out) else {
         return Ok(false);
     };
     out!(
         "keys in {} are current (setup {}, vk_digest {}); keeping them",
         out.display(),
-        k.manifest.setup,
-        k.manifest.vk_digest
+        prover.setup(),
+        prover.vk_digest()
     );
     Ok(true)
 }
 
 pub fn setup(srs: Option<&Path>, out: &Path, pin: bool) -> CliResult {
-    let circuit = circuit()?;
+    let circuit = statement::pinned_circuit()?;
     let dims = circuit.dimensions()?;
     let (params, label) = match srs {
         Some(path) => step(&format!("loading {}", path.display()), || {

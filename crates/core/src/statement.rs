@@ -17,6 +17,8 @@ use crate::proof_file::{FileError, OpeningFile, ParsedProof, ProofFile};
 use crate::prover::{self, ProverError, keys};
 use halo2curves::bn256::Fr;
 use serde::Serialize;
+use std::path::Path;
+use std::sync::Arc;
 pub use zkmnist_circuit::PublicInputs;
 use zkmnist_circuit::ZkmnistCircuit;
 use zkmnist_circuit::commitment;
@@ -189,26 +191,6 @@ fn check_key(
     Err(ProverError::WrongKey(message))
 }
 
-/// Verifies a parsed proof file against loaded verifier keys: the file must name these keys
-/// (digest and setup), and the proof must verify for its public inputs.
-pub fn verify(keys: &keys::VerifierKeys, proof: &ParsedProof) -> Result<(), ProverError> {
-    check_key(
-        proof,
-        &keys.manifest.vk_digest,
-        &keys.manifest.setup,
-        "the pinned key",
-    )?;
-    prover::verify(&keys.params, &keys.vk, &proof.inputs.fields(), &proof.proof)
-}
-
-/// The verdict on a proof file's bytes.
-pub fn verdict(keys: &keys::VerifierKeys, bytes: &[u8]) -> Verdict {
-    match inspect(bytes) {
-        Ok(proof) => Verdict::of(&proof, verify(keys, &proof)),
-        Err(e) => Verdict::malformed(e),
-    }
-}
-
 /// A new proof and its opening.
 pub struct Proved {
     /// The proof file (public).
@@ -233,38 +215,155 @@ impl Proved {
     }
 }
 
-/// Proves that `pixels` (a preprocessed image) is the model's digit, bound to `context`, with
-/// a fresh salt; the proof is verified before it is returned. `on_stage` hears "witness",
-/// "commitment", "proving" and "checking" as each starts.
-pub fn prove_image(
-    keys: &keys::ProverKeys,
-    circuit: &ZkmnistCircuit,
-    pixels: [u8; IMAGE_PIXELS],
-    context: Fr,
-    on_stage: &mut dyn FnMut(&str),
-) -> Result<Proved, ProverError> {
-    on_stage("witness");
-    let witness = prover::image_witness(circuit, pixels, context)?;
-    on_stage("commitment");
-    let inputs = witness.statement();
-    let fields = inputs.fields();
-    let opening = OpeningFile::new(&witness.pixels, witness.salt, inputs.image_commitment);
-    on_stage("proving");
-    let proof = prover::prove_for(&keys.params, &keys.pk, circuit, witness, &fields)?;
-    on_stage("checking");
-    prover::verify(&keys.params, keys.pk.get_vk(), &fields, &proof)?;
-    let file = ProofFile::new(
-        keys.manifest.vk_digest.clone(),
-        keys.manifest.setup.clone(),
-        &inputs,
-        &proof,
-    );
-    Ok(Proved {
-        file,
-        opening,
-        inputs,
-        proof_bytes: proof.len(),
-    })
+/// The pinned model's circuit: the one every front end proves and verifies.
+pub fn pinned_circuit() -> Result<ZkmnistCircuit, StatementError> {
+    Ok(ZkmnistCircuit::new(Arc::new(ModelSpec::embedded()?))?)
+}
+
+/// The statement's verifier: the pinned model's circuit and its verifier keys, loaded and
+/// checked once (files against `keys.json`, the key against the pins). The CLI, the server and
+/// the page verify through it and only translate its answers.
+pub struct Verifier {
+    circuit: ZkmnistCircuit,
+    keys: keys::VerifierKeys,
+}
+
+impl Verifier {
+    /// Loads `keys.json`, `params.bin` and `vk.bin` from a key directory.
+    pub fn load(dir: &Path) -> Result<Self, StatementError> {
+        let circuit = pinned_circuit()?;
+        let keys = keys::load_verifier(dir, &circuit)?;
+        Ok(Verifier { circuit, keys })
+    }
+
+    /// From the key files' bytes (the page fetches them).
+    pub fn from_bytes(src: &keys::KeyBytes) -> Result<Self, StatementError> {
+        let circuit = pinned_circuit()?;
+        let keys = keys::load_verifier_from(src, &circuit)?;
+        Ok(Verifier { circuit, keys })
+    }
+
+    /// The loaded keys (the EVM generator reads the parameters and the verifying key).
+    pub fn keys(&self) -> &keys::VerifierKeys {
+        &self.keys
+    }
+
+    /// `dev-insecure` or `ptau:<blake2b>`.
+    pub fn setup(&self) -> &str {
+        &self.keys.manifest.setup
+    }
+
+    /// The verifying key's digest.
+    pub fn vk_digest(&self) -> &str {
+        &self.keys.manifest.vk_digest
+    }
+
+    /// Whether the keys come from the INSECURE dev setup (anyone can forge proofs with them).
+    pub fn is_dev_setup(&self) -> bool {
+        self.setup() == prover::DEV_SETUP
+    }
+
+    /// Verifies a parsed proof file: it must name these keys (digest and setup), and the proof
+    /// must verify for its public inputs.
+    pub fn verify(&self, proof: &ParsedProof) -> Result<(), ProverError> {
+        check_key(proof, self.vk_digest(), self.setup(), "the pinned key")?;
+        prover::verify(
+            &self.keys.params,
+            &self.keys.vk,
+            &proof.inputs.fields(),
+            &proof.proof,
+        )
+    }
+
+    /// The verdict on a proof file's bytes.
+    pub fn verdict(&self, bytes: &[u8]) -> Verdict {
+        match inspect(bytes) {
+            Ok(proof) => Verdict::of(&proof, self.verify(&proof)),
+            Err(e) => Verdict::malformed(e),
+        }
+    }
+
+    /// The prover of these keys: `pk.bin`, checked against the same `keys.json`, expanded
+    /// against the loaded verifying key (the parameters and the verifying key are not read
+    /// again).
+    pub fn with_proving_key(&self, src: &keys::KeyBytes) -> Result<Prover, StatementError> {
+        Ok(Prover {
+            keys: keys::add_prover(&self.keys, src, &self.circuit)?,
+            circuit: self.circuit.clone(),
+        })
+    }
+}
+
+/// The statement's prover: the pinned model's circuit and its proving key.
+pub struct Prover {
+    circuit: ZkmnistCircuit,
+    keys: keys::ProverKeys,
+}
+
+impl Prover {
+    /// Loads a key directory's files, the proving key included.
+    pub fn load(dir: &Path) -> Result<Self, StatementError> {
+        let circuit = pinned_circuit()?;
+        let keys = keys::load_prover(dir, &circuit)?;
+        Ok(Prover { circuit, keys })
+    }
+
+    /// `dev-insecure` or `ptau:<blake2b>`.
+    pub fn setup(&self) -> &str {
+        &self.keys.manifest.setup
+    }
+
+    /// The verifying key's digest.
+    pub fn vk_digest(&self) -> &str {
+        &self.keys.manifest.vk_digest
+    }
+
+    /// Whether the keys come from the INSECURE dev setup (anyone can forge proofs with them).
+    pub fn is_dev_setup(&self) -> bool {
+        self.setup() == prover::DEV_SETUP
+    }
+
+    /// Proves that `pixels` (a preprocessed image) is the model's digit, bound to `context`,
+    /// with a fresh salt; the proof is verified before it is returned. `on_stage` hears
+    /// "witness", "commitment", "proving" and "checking" as each starts.
+    pub fn prove(
+        &self,
+        pixels: [u8; IMAGE_PIXELS],
+        context: Fr,
+        on_stage: &mut dyn FnMut(&str),
+    ) -> Result<Proved, ProverError> {
+        let (keys, circuit) = (&self.keys, &self.circuit);
+        on_stage("witness");
+        let witness = prover::image_witness(circuit, pixels, context)?;
+        on_stage("commitment");
+        let inputs = witness.statement();
+        let fields = inputs.fields();
+        let opening = OpeningFile::new(&witness.pixels, witness.salt, inputs.image_commitment);
+        on_stage("proving");
+        let proof = prover::prove_for(&keys.params, &keys.pk, circuit, witness, &fields)?;
+        on_stage("checking");
+        prover::verify(&keys.params, keys.pk.get_vk(), &fields, &proof)?;
+        let file = ProofFile::new(
+            keys.manifest.vk_digest.clone(),
+            keys.manifest.setup.clone(),
+            &inputs,
+            &proof,
+        );
+        Ok(Proved {
+            file,
+            opening,
+            inputs,
+            proof_bytes: proof.len(),
+        })
+    }
+}
+
+/// The SHA-256 of each key file a `keys.json` lists, after checking it is a keys manifest for
+/// this build's model (the page names its cache entries by them).
+pub fn key_file_hashes(
+    src: &keys::KeyBytes,
+) -> Result<std::collections::BTreeMap<String, String>, StatementError> {
+    Ok(keys::manifest(src, &pinned_circuit()?)?.files)
 }
 
 /// What an opening shows.

@@ -5,9 +5,7 @@
 #![deny(missing_docs)]
 
 use serde::Serialize;
-use std::sync::Arc;
 use wasm_bindgen::prelude::*;
-use zkmnist_circuit::ZkmnistCircuit;
 use zkmnist_circuit::field::{from_hex, to_hex};
 use zkmnist_core::evm::{self, Artifacts};
 use zkmnist_core::prover::keys;
@@ -38,10 +36,6 @@ fn kinded(e: &statement::StatementError) -> JsValue {
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     serde_wasm_bindgen::to_value(v).map_err(js)
-}
-
-fn circuit() -> Result<ZkmnistCircuit, JsError> {
-    ZkmnistCircuit::new(Arc::new(ModelSpec::embedded().map_err(js)?)).map_err(js)
 }
 
 fn pixels_of(pixels: &[u8]) -> Result<[u8; 784], JsError> {
@@ -78,8 +72,8 @@ pub fn key_file_hashes(origin: &str, keys_json: &[u8]) -> Result<JsValue, JsErro
         origin,
         files: &files,
     };
-    let m = keys::manifest(&src, &circuit()?).map_err(js)?;
-    m.files
+    statement::key_file_hashes(&src)
+        .map_err(js)?
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(js)
 }
@@ -134,14 +128,14 @@ struct Proved {
 }
 
 /// Keys loaded in the page: `keys.json`, `params.bin`, `vk.bin` and optionally `pk.bin`, as
-/// `zkmnist setup` wrote them. Files are checked against `keys.json`'s hashes and the key
-/// against the digests pinned in this build.
+/// `zkmnist setup` wrote them: the statement's verifier, and its prover once the proving key is
+/// in. Files are checked against `keys.json`'s hashes and the key against the digests pinned in
+/// this build.
 #[wasm_bindgen]
 pub struct Keys {
     origin: String,
-    circuit: ZkmnistCircuit,
-    verifier: keys::VerifierKeys,
-    prover: Option<keys::ProverKeys>,
+    verifier: statement::Verifier,
+    prover: Option<statement::Prover>,
 }
 
 #[wasm_bindgen]
@@ -155,7 +149,6 @@ impl Keys {
         vk: &[u8],
         pk: &[u8],
     ) -> Result<Keys, JsError> {
-        let circuit = circuit()?;
         let files = [
             ("keys.json", keys_json),
             ("params.bin", params),
@@ -165,11 +158,9 @@ impl Keys {
             origin,
             files: &files,
         };
-        let verifier = keys::load_verifier_from(&src, &circuit).map_err(js)?;
         let mut keys = Keys {
             origin: origin.to_string(),
-            circuit,
-            verifier,
+            verifier: statement::Verifier::from_bytes(&src).map_err(js)?,
             prover: None,
         };
         if !pk.is_empty() {
@@ -178,8 +169,8 @@ impl Keys {
         Ok(keys)
     }
 
-    /// Adds the proving key (`pk.bin`) to verifier keys, checked against the same `keys.json`;
-    /// the parameters and verifying key already loaded are reused, not parsed again.
+    /// Adds the proving key (`pk.bin`), checked against the same `keys.json`; the parameters
+    /// and verifying key already loaded are reused, not parsed again.
     #[wasm_bindgen(js_name = addProvingKey)]
     pub fn add_proving_key(&mut self, pk: &[u8]) -> Result<(), JsError> {
         let files = [("pk.bin", pk)];
@@ -187,26 +178,26 @@ impl Keys {
             origin: &self.origin,
             files: &files,
         };
-        self.prover = Some(keys::add_prover(&self.verifier, &src, &self.circuit).map_err(js)?);
+        self.prover = Some(self.verifier.with_proving_key(&src).map_err(js)?);
         Ok(())
     }
 
     /// `dev-insecure` or `ptau:<blake2b>`.
     #[wasm_bindgen(getter)]
     pub fn setup(&self) -> String {
-        self.verifier.manifest.setup.clone()
+        self.verifier.setup().to_string()
     }
 
     /// The verifying key's digest.
     #[wasm_bindgen(getter, js_name = vkDigest)]
     pub fn vk_digest(&self) -> String {
-        self.verifier.manifest.vk_digest.clone()
+        self.verifier.vk_digest().to_string()
     }
 
     /// Whether the keys come from the INSECURE dev setup (anyone can forge proofs with them).
     #[wasm_bindgen(getter)]
     pub fn insecure(&self) -> bool {
-        self.verifier.manifest.setup == zkmnist_core::prover::DEV_SETUP
+        self.verifier.is_dev_setup()
     }
 
     /// Whether a proving key is loaded.
@@ -223,7 +214,7 @@ impl Keys {
         context: &str,
         on_stage: &js_sys::Function,
     ) -> Result<JsValue, JsError> {
-        let keys = self
+        let prover = self
             .prover
             .as_ref()
             .ok_or_else(|| js("no proving key loaded"))?;
@@ -232,9 +223,9 @@ impl Keys {
             // A throwing callback must not abort the proof.
             let _ = on_stage.call1(&JsValue::NULL, &JsValue::from_str(name));
         };
-        let proved =
-            statement::prove_image(keys, &self.circuit, pixels_of(pixels)?, context, &mut stage)
-                .map_err(js)?;
+        let proved = prover
+            .prove(pixels_of(pixels)?, context, &mut stage)
+            .map_err(js)?;
         to_js(&Proved {
             proof_bytes: proved.proof_bytes,
             digit: proved.inputs.digit,
@@ -248,13 +239,13 @@ impl Keys {
     /// `zkmnist verify --json` give: `{valid, digit, image_commitment, context, vk_digest,
     /// setup}`, with `error` when it is not valid. Never throws for a bad proof.
     pub fn verify(&self, proof_json: &str) -> Result<JsValue, JsError> {
-        to_js(&statement::verdict(&self.verifier, proof_json.as_bytes()))
+        to_js(&self.verifier.verdict(proof_json.as_bytes()))
     }
 
     /// [`Keys::verify`]'s verdict with one more field, `outcome`: how it came about (`valid`,
     /// `invalid`, `other_keys`, `malformed` or `failed`), which the page words for people.
     pub fn check(&self, proof_json: &str) -> Result<JsValue, JsError> {
-        let verdict = statement::verdict(&self.verifier, proof_json.as_bytes());
+        let verdict = self.verifier.verdict(proof_json.as_bytes());
         let out = to_js(&verdict)?;
         let outcome = match verdict.kind {
             statement::VerdictKind::Valid => "valid",
