@@ -1,53 +1,99 @@
 #!/usr/bin/env bash
-# Builds the page's WebAssembly module (wasm-bindgen, --target web) twice:
-#   pkg/          one thread; works in any browser;
+# Builds the page's WebAssembly module (crates/wasm, wasm-bindgen --target web) twice:
+#   pkg/          one thread; works in any browser, and is the npm package's module;
 #   pkg/threads/  rayon over Web Workers (wasm-bindgen-rayon); the worker uses it when the page
-#                 is cross-origin isolated, and falls back to pkg/ otherwise.
+#                 is cross-origin isolated (zkmnist serve always is), and pkg/ otherwise.
+#
+# pkg/ is committed, built from the committed sources: pkg/SOURCES holds a hash of everything
+# the modules are made from (the crates, the curve library, Cargo.toml and Cargo.lock, the
+# embedded circuits/ files, this script, the Rust and wasm-bindgen versions). The builds are
+# reproducible (paths remapped), so anyone can check that the committed bytes are what the
+# sources make.
+#
+#   scripts/build-wasm.sh              build, replace pkg/ (and its .gz copies)
+#   scripts/build-wasm.sh --if-stale   only if pkg/SOURCES differs from the sources (the demo)
+#   scripts/build-wasm.sh --check      build to pkg.tmp/ and fail unless it equals pkg/ (the tests)
+#
 # Installs the wasm32 target, rust-src and wasm-bindgen-cli (at exactly the wasm-bindgen crate's
-# version) when missing; the cli install takes ~10 minutes once, later runs skip it.
+# version) when a build is needed; the cli install takes several minutes once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
-  || rustup target add wasm32-unknown-unknown
+mode="${1:-build}"
+case "$mode" in build|--if-stale|--check) ;; *) echo "usage: $0 [--if-stale|--check]" >&2; exit 2 ;; esac
 
 version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 if [ -z "$version" ]; then
   echo "error: no wasm-bindgen in Cargo.lock" >&2
   exit 1
 fi
+
+# The stamp: one hash over the inputs' contents (paths relative to the repository), the
+# compiler's version and the wasm-bindgen version. Anything else cannot change the modules.
+sources_hash() {
+  {
+    find crates third_party circuits -type f \( -name '*.rs' -o -name '*.toml' -o -name '*.json' -o -name '*.bin' -o -name '*.sol' \) \
+      -not -path '*/target/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    sha256sum Cargo.toml Cargo.lock scripts/build-wasm.sh
+    rustc --version
+    echo "wasm-bindgen $version"
+  } | sha256sum | cut -d' ' -f1
+}
+stamp=$(sources_hash)
+
+if [ "$mode" = "--if-stale" ] && [ -f pkg/SOURCES ] && [ "$(cat pkg/SOURCES)" = "$stamp" ] \
+    && [ -f pkg/zkmnist_bg.wasm ] && [ -f pkg/threads/zkmnist_bg.wasm ]; then
+  echo "pkg/ is built from these sources (pkg/SOURCES): not rebuilt"
+  # The server sends these to browsers that take gzip; they are not committed.
+  find pkg -name '*.wasm' -o -name '*.js' | while read -r f; do [ -f "$f.gz" ] || gzip -9 -k -n "$f"; done
+  exit 0
+fi
+
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+  || rustup target add wasm32-unknown-unknown
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
   echo "== installing wasm-bindgen-cli $version (once; takes several minutes)"
   cargo install wasm-bindgen-cli --version "=$version"
 fi
 
+# Reproducible: the repository, cargo's registry and the toolchain under fixed names, so the
+# modules do not depend on where the clone or the tools live.
+remap="--remap-path-prefix=$PWD=/zkmnist --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$(rustc --print sysroot)=/rustc"
+
 rm -rf pkg.tmp
 echo "== building the wasm module (one thread)"
 # halo2's multicore feature needs wasm atomics, which this build does not have.
 # Cargo.toml's `wasm` profile: release with whole-program optimisation (smaller and faster).
-cargo build --profile wasm --target wasm32-unknown-unknown --no-default-features --features evm-exec --lib
-wasm-bindgen --target web --out-dir pkg.tmp target/wasm32-unknown-unknown/wasm/zkmnist.wasm
+RUSTFLAGS="$remap" cargo build -p zkmnist-wasm --profile wasm --target wasm32-unknown-unknown
+wasm-bindgen --target web --out-name zkmnist --out-dir pkg.tmp target/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm
 # An ES module for Node too (tests/e2e/wasm.test.mjs loads it there; scripts/build-npm.sh packs it).
 echo '{"type": "module", "private": true}' > pkg.tmp/package.json
 
 # The threaded build needs std rebuilt with atomics: `-Z build-std`, an unstable cargo flag,
-# which stable Rust allows with RUSTC_BOOTSTRAP=1, and the rust-src component. If rust-src
-# cannot be had, the page runs on one thread (slower, same proofs).
-if rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src; then
-  echo "== building the wasm module (threads)"
-  RUSTC_BOOTSTRAP=1 \
-  RUSTFLAGS='-C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--max-memory=4294967296 -C link-arg=--import-memory -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base' \
-    cargo build -Z build-std=panic_abort,std --profile wasm --target wasm32-unknown-unknown \
-      --no-default-features --features evm-exec,wasm-threads --lib --target-dir target/wasm-threads
-  wasm-bindgen --target web --out-dir pkg.tmp/threads \
-    target/wasm-threads/wasm32-unknown-unknown/wasm/zkmnist.wasm
-  # wasm-bindgen-rayon's worker imports its package as '../../..', which only a bundler
-  # resolves; point it at the module file so plain browsers load it.
-  helpers=$(echo pkg.tmp/threads/snippets/wasm-bindgen-rayon-*/src/workerHelpers.js)
-  grep -q "import('../../..')" "$helpers" || { echo "error: unexpected $helpers" >&2; exit 1; }
-  sed -i "s|import('../../..')|import('../../../zkmnist.js')|" "$helpers"
-else
-  echo "note: rust-src unavailable: the page will prove on one thread" >&2
+# which stable Rust allows with RUSTC_BOOTSTRAP=1, and the rust-src component.
+rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src
+echo "== building the wasm module (threads)"
+RUSTC_BOOTSTRAP=1 \
+RUSTFLAGS="$remap -C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--max-memory=4294967296 -C link-arg=--import-memory -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base" \
+  cargo build -Z build-std=panic_abort,std -p zkmnist-wasm --profile wasm --target wasm32-unknown-unknown \
+    --features wasm-threads --target-dir target/wasm-threads
+wasm-bindgen --target web --out-name zkmnist --out-dir pkg.tmp/threads \
+  target/wasm-threads/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm
+# wasm-bindgen-rayon's worker imports its package as '../../..', which only a bundler
+# resolves; point it at the module file so plain browsers load it.
+helpers=$(echo pkg.tmp/threads/snippets/wasm-bindgen-rayon-*/src/workerHelpers.js)
+grep -q "import('../../..')" "$helpers" || { echo "error: unexpected $helpers" >&2; exit 1; }
+sed -i "s|import('../../..')|import('../../../zkmnist.js')|" "$helpers"
+echo "$stamp" > pkg.tmp/SOURCES
+
+if [ "$mode" = "--check" ]; then
+  if ! diff -r -x '*.gz' pkg pkg.tmp > /dev/null; then
+    diff -r -q -x '*.gz' pkg pkg.tmp >&2 || true
+    echo "error: the committed pkg/ is not what the committed sources build: run scripts/build-wasm.sh and commit pkg/" >&2
+    exit 1
+  fi
+  rm -rf pkg.tmp
+  echo "pkg/ is exactly what these sources build"
+  exit 0
 fi
 
 # Precompressed copies for `zkmnist serve` (sent to browsers that take gzip): the modules shrink
@@ -56,4 +102,4 @@ find pkg.tmp -name '*.wasm' -o -name '*.js' | while read -r f; do gzip -9 -k -f 
 
 rm -rf pkg
 mv pkg.tmp pkg
-echo "wrote pkg/ ($(du -h pkg/zkmnist_bg.wasm | cut -f1) of wasm)$([ -d pkg/threads ] && echo ' and pkg/threads/')"
+echo "wrote pkg/ ($(du -h pkg/zkmnist_bg.wasm | cut -f1) one thread, $(du -h pkg/threads/zkmnist_bg.wasm | cut -f1) threaded)"

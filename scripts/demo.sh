@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The demo, from a fresh clone: builds zkmnist and the page's wasm, makes the (INSECURE, dev)
-# keys, proves and verifies a sample digit on the command line, starts a local chain (anvil,
+# The demo, from a fresh clone: builds zkmnist (and the page's wasm, only if the committed pkg/
+# is stale), makes the (INSECURE, dev) keys, proves and verifies a sample digit on the command line, starts a local chain (anvil,
 # from the npm package @foundry-rs/anvil, on 127.0.0.1:$CHAIN_PORT, default 8545) with the
 # verifier and DigitRegistry deployed, then serves the page on http://127.0.0.1:$PORT/ (default
 # 8080), already pointed at that chain, until interrupted. Stopping the demo stops the chain.
@@ -11,7 +11,8 @@ port="${PORT:-8080}"
 chain_port="${CHAIN_PORT:-8545}"
 
 cargo build --release
-./scripts/build-wasm.sh
+# pkg/ is committed: rebuilt only when the sources it was built from changed.
+./scripts/build-wasm.sh --if-stale
 zk=./target/release/zkmnist
 echo
 $zk info

@@ -1,0 +1,35 @@
+/* tslint:disable */
+/* eslint-disable */
+export const memory: WebAssembly.Memory;
+export const __wbg_keys_free: (a: number, b: number) => void;
+export const classify: (a: number, b: number) => [number, number, number];
+export const decodeRegistryEntry: (a: number, b: number) => [number, number, number];
+export const evmVerifierInfo: () => [number, number, number];
+export const inspect: (a: number, b: number) => [number, number, number];
+export const keyFileHashes: (a: number, b: number, c: number, d: number) => [number, number, number];
+export const keys_addProvingKey: (a: number, b: number, c: number) => [number, number];
+export const keys_canProve: (a: number) => number;
+export const keys_check: (a: number, b: number, c: number) => [number, number, number];
+export const keys_insecure: (a: number) => number;
+export const keys_new: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => [number, number, number];
+export const keys_prove: (a: number, b: number, c: number, d: number, e: number, f: any) => [number, number, number];
+export const keys_setup: (a: number) => [number, number];
+export const keys_verify: (a: number, b: number, c: number) => [number, number, number];
+export const keys_vkDigest: (a: number) => [number, number];
+export const maxFileBytes: () => number;
+export const modelInfo: () => [number, number, number];
+export const open: (a: number, b: number, c: number, d: number) => [number, number, number];
+export const preprocessRgba: (a: number, b: number, c: number, d: number) => [number, number, number, number];
+export const recordCalldata: (a: number, b: number) => [number, number, number, number];
+export const registryViewCalldata: (a: number, b: number, c: number, d: number) => [number, number, number, number];
+export const start: () => void;
+export const verifyEvm: (a: number, b: number) => [number, number, number];
+export const wrapperCalldata: (a: number, b: number) => [number, number, number, number];
+export const __wbindgen_malloc: (a: number, b: number) => number;
+export const __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
+export const __wbindgen_free: (a: number, b: number, c: number) => void;
+export const __wbindgen_exn_store: (a: number) => void;
+export const __externref_table_alloc: () => number;
+export const __wbindgen_externrefs: WebAssembly.Table;
+export const __externref_table_dealloc: (a: number) => void;
+export const __wbindgen_start: () => void;
