@@ -628,13 +628,12 @@ $('verify-server').addEventListener('click', () => checkProof($('server-status')
 }), 'The server check failed.');
 
 $('verify-contract-local').addEventListener('click', () => checkProof($('contract-status'), 'Deploying the verifier contracts in an in-page EVM and calling verify…', async ({ p }, say) => {
-  let r;
-  try {
-    r = await prover.ask('verifyEvm', { proofJson: p.json });
-  } catch (e) {
-    throw new ChainError(e.kind === 'other_keys'
+  // The verdict of the contracts' bytecode, the native verdict's shape with the EVM's gas.
+  const r = await prover.ask('verifyEvm', { proofJson: p.json });
+  if (r.gas_used === undefined) {
+    throw new ChainError(r.outcome === 'other_keys'
       ? 'In-page EVM: this proof was made with other keys than the contract was generated for.'
-      : `In-page EVM: ${e.message}`, { detail: e.message });
+      : `In-page EVM: ${verdictWords(r, '')}`, { detail: r.error });
   }
   $('contract-status').dataset.gas = String(r.gas_used);
   noteVerdict(p, r.valid);

@@ -226,35 +226,50 @@ pub fn export_verifier(out_dir: &Path, keys_dir: &Path) -> CliResult {
 
 pub fn verify_evm(proof_path: &Path, artifacts: Option<&Path>) -> CliResult {
     use zkmnist::evm::Artifacts;
-    let parsed = read_proof(proof_path)?;
+    let text = read_text(proof_path)?;
     let (art, pinned) = match artifacts {
         Some(dir) => (Artifacts::load(dir)?, None),
         None => (Artifacts::embedded()?, Some(keys::Pinned::embedded()?)),
     };
     let verdict = step(
         "deploying the verifier contracts in an embedded EVM and calling them",
-        || statement::verify_evm(&art, &parsed, pinned.as_ref()),
+        || -> Result<_, String> {
+            Ok(statement::evm_verdict(
+                &art,
+                text.as_bytes(),
+                pinned.as_ref(),
+            ))
+        },
     )?;
-    let names = ["Halo2Verifier", "ZkmnistVerifier", "DigitRegistry"];
-    for ((name, size), gas) in names
-        .iter()
-        .zip(verdict.runtime_sizes)
-        .zip(verdict.deploy_gas)
-    {
-        out!("{name}: {size} bytes of runtime code, deployed for {gas} gas");
+    if let Some(run) = &verdict.evm {
+        let names = ["Halo2Verifier", "ZkmnistVerifier", "DigitRegistry"];
+        for ((name, size), gas) in names.iter().zip(run.runtime_sizes).zip(run.deploy_gas) {
+            out!("{name}: {size} bytes of runtime code, deployed for {gas} gas");
+        }
+        out!(
+            "gas: {} (ZkmnistVerifier.verify transaction), {} (Halo2Verifier called directly)",
+            run.gas_used,
+            run.verifier_gas
+        );
     }
-    out!(
-        "gas: {} (ZkmnistVerifier.verify transaction), {} (Halo2Verifier called directly)",
-        verdict.gas_used,
-        verdict.verifier_gas
-    );
     if !verdict.valid {
-        return Err("the verifier contract rejected the proof".into());
+        let why = verdict.error.unwrap_or_default();
+        return Err(match verdict.kind {
+            statement::VerdictKind::Malformed => format!("{}: {why}", proof_path.display()),
+            _ => why,
+        }
+        .into());
     }
     out!("valid");
-    print_statement(&parsed.inputs)?;
-    out!("setup: {}", parsed.setup);
-    if parsed.setup == DEV_SETUP {
+    for (name, value) in [
+        ("digit", verdict.digit.map(|d| d.to_string())),
+        ("image_commitment", verdict.image_commitment),
+        ("context", verdict.context),
+        ("setup", verdict.setup.clone()),
+    ] {
+        out!("{name}: {}", value.unwrap_or_default());
+    }
+    if verdict.setup.as_deref() == Some(DEV_SETUP) {
         eprintln!("{DEV_WARNING}");
     }
     Ok(())

@@ -110,6 +110,11 @@ pub struct Verdict {
     /// Why it is not valid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the verifier contracts ran in the embedded EVM ([`evm_verdict`]): their gas and
+    /// sizes. Absent from the native verifier's verdicts, so their JSON is unchanged.
+    #[cfg(feature = "evm-exec")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evm: Option<crate::evm::Run>,
     /// How the verdict came about (not serialized).
     #[serde(skip)]
     pub kind: VerdictKind,
@@ -124,6 +129,11 @@ impl Verdict {
             Err(e @ ProverError::WrongKey(_)) => (VerdictKind::OtherKeys, Some(e.to_string())),
             Err(e) => (VerdictKind::Failed, Some(e.to_string())),
         };
+        Self::claims(proof, kind, error)
+    }
+
+    /// A well-formed file's claims with a verdict.
+    fn claims(proof: &ParsedProof, kind: VerdictKind, error: Option<String>) -> Self {
         Verdict {
             valid: kind == VerdictKind::Valid,
             digit: Some(proof.inputs.digit),
@@ -132,6 +142,8 @@ impl Verdict {
             vk_digest: Some(proof.vk_digest.clone()),
             setup: Some(proof.setup.clone()),
             error,
+            #[cfg(feature = "evm-exec")]
+            evm: None,
             kind,
         }
     }
@@ -152,6 +164,8 @@ impl Verdict {
             vk_digest: None,
             setup: None,
             error: Some(reason.into()),
+            #[cfg(feature = "evm-exec")]
+            evm: None,
             kind: VerdictKind::Malformed,
         }
     }
@@ -420,27 +434,46 @@ pub fn open(
     })
 }
 
-/// Verifies a proof file with the verifier contracts' bytecode in an embedded EVM. The proof
-/// must name the key and setup the contracts were generated from; with `pinned`, those must
-/// also be the pinned ones (the contracts built into this binary are checked this way).
+/// The verdict of the verifier contracts' bytecode, run in an embedded EVM, on a proof file's
+/// bytes: the same [`Verdict`] as the native verifier's, with the EVM's gas and code sizes in
+/// [`Verdict::evm`]. The proof must name the key and setup the contracts were generated from;
+/// with `pinned`, those must also be the pinned ones (the contracts built into this binary are
+/// checked this way). Like [`Verifier::verdict`], a bad file is a verdict, never an error.
 #[cfg(feature = "evm-exec")]
-pub fn verify_evm(
+pub fn evm_verdict(
     artifacts: &crate::evm::Artifacts,
-    proof: &ParsedProof,
+    bytes: &[u8],
     pinned: Option<&keys::Pinned>,
-) -> Result<crate::evm::Verdict, StatementError> {
-    check_key(
-        proof,
+) -> Verdict {
+    let proof = match inspect(bytes) {
+        Ok(p) => p,
+        Err(e) => return Verdict::malformed(e),
+    };
+    let checked = check_key(
+        &proof,
         &artifacts.vk_digest,
         &artifacts.setup,
         "the key the verifier contract was generated from",
-    )?;
-    if let Some(p) = pinned {
-        p.check(&artifacts.setup, &artifacts.vk_digest)?;
+    )
+    .and_then(|()| pinned.map_or(Ok(()), |p| p.check(&artifacts.setup, &artifacts.vk_digest)));
+    if let Err(e) = checked {
+        return Verdict::of(&proof, Err(e));
     }
-    Ok(crate::evm::verify_with_artifacts(
-        artifacts,
-        &proof.inputs.fields(),
-        &proof.proof,
-    )?)
+    match crate::evm::verify_with_artifacts(artifacts, &proof.inputs.fields(), &proof.proof) {
+        Ok(run) => {
+            let (kind, error) = if run.valid {
+                (VerdictKind::Valid, None)
+            } else {
+                (
+                    VerdictKind::Invalid,
+                    Some("the verifier contract rejected the proof".to_string()),
+                )
+            };
+            Verdict {
+                evm: Some(run),
+                ..Verdict::claims(&proof, kind, error)
+            }
+        }
+        Err(e) => Verdict::claims(&proof, VerdictKind::Failed, Some(e.to_string())),
+    }
 }

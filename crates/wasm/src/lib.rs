@@ -25,6 +25,22 @@ fn js(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// A verdict as a JavaScript object, with `outcome`: how it came about (`valid`, `invalid`,
+/// `other_keys`, `malformed` or `failed`), which the page words for people.
+fn with_outcome(verdict: &statement::Verdict) -> Result<JsValue, JsError> {
+    let out = to_js(verdict)?;
+    let outcome = match verdict.kind {
+        statement::VerdictKind::Valid => "valid",
+        statement::VerdictKind::Invalid => "invalid",
+        statement::VerdictKind::OtherKeys => "other_keys",
+        statement::VerdictKind::Malformed => "malformed",
+        statement::VerdictKind::Failed => "failed",
+    };
+    js_sys::Reflect::set(&out, &"outcome".into(), &outcome.into())
+        .map_err(|_| js("cannot set the verdict's outcome"))?;
+    Ok(out)
+}
+
 /// A JavaScript `Error` with the library's message and a `kind` naming what was wrong (the
 /// page words each kind for people; the message keeps the details).
 fn kinded(e: &statement::StatementError) -> JsValue {
@@ -245,18 +261,7 @@ impl Keys {
     /// [`Keys::verify`]'s verdict with one more field, `outcome`: how it came about (`valid`,
     /// `invalid`, `other_keys`, `malformed` or `failed`), which the page words for people.
     pub fn check(&self, proof_json: &str) -> Result<JsValue, JsError> {
-        let verdict = self.verifier.verdict(proof_json.as_bytes());
-        let out = to_js(&verdict)?;
-        let outcome = match verdict.kind {
-            statement::VerdictKind::Valid => "valid",
-            statement::VerdictKind::Invalid => "invalid",
-            statement::VerdictKind::OtherKeys => "other_keys",
-            statement::VerdictKind::Malformed => "malformed",
-            statement::VerdictKind::Failed => "failed",
-        };
-        js_sys::Reflect::set(&out, &"outcome".into(), &outcome.into())
-            .map_err(|_| js("cannot set the verdict's outcome"))?;
-        Ok(out)
+        with_outcome(&self.verifier.verdict(proof_json.as_bytes()))
     }
 }
 
@@ -310,30 +315,28 @@ pub fn open(proof_json: &str, opening_json: &str) -> Result<JsValue, JsValue> {
     .map_err(JsValue::from)
 }
 
-/// Verifies a proof file by deploying the committed verifier bytecode in an embedded EVM and
-/// calling it; returns the verdict and gas. Throws on a malformed file or a key mismatch (the
-/// proof must name the pinned key the contracts were generated from; the error's `kind` is then
-/// `other_keys`).
+/// The verdict of the committed verifier bytecode, deployed in an embedded EVM and called, on a
+/// proof file: the native verdict's fields and `outcome` (as [`Keys::check`]), with the EVM's
+/// `gas_used`, `verifier_gas` and `runtime_sizes` when the contracts ran. A bad file, or a proof
+/// for other keys than the pinned ones the contracts were generated from, is a verdict
+/// (`valid: false`, with `error`), never an exception.
 #[wasm_bindgen(js_name = verifyEvm)]
-pub fn verify_evm(proof_json: &str) -> Result<JsValue, JsValue> {
-    let parsed = statement::inspect(proof_json.as_bytes()).map_err(|e| kinded(&e))?;
+pub fn verify_evm(proof_json: &str) -> Result<JsValue, JsError> {
     let art = Artifacts::embedded().map_err(js)?;
     let pinned = keys::Pinned::embedded().map_err(js)?;
-    let v = statement::verify_evm(&art, &parsed, Some(&pinned)).map_err(|e| kinded(&e))?;
-    #[derive(Serialize)]
-    struct EvmVerdict {
-        valid: bool,
-        gas_used: u64,
-        verifier_gas: u64,
-        runtime_sizes: [usize; 3],
+    let verdict = statement::evm_verdict(&art, proof_json.as_bytes(), Some(&pinned));
+    let out = with_outcome(&verdict)?;
+    if let Some(run) = &verdict.evm {
+        for (name, value) in [
+            ("gas_used", to_js(&run.gas_used)?),
+            ("verifier_gas", to_js(&run.verifier_gas)?),
+            ("runtime_sizes", to_js(&run.runtime_sizes)?),
+        ] {
+            js_sys::Reflect::set(&out, &name.into(), &value)
+                .map_err(|_| js("cannot set the EVM's figures"))?;
+        }
     }
-    to_js(&EvmVerdict {
-        valid: v.valid,
-        gas_used: v.gas_used,
-        verifier_gas: v.verifier_gas,
-        runtime_sizes: v.runtime_sizes,
-    })
-    .map_err(JsValue::from)
+    Ok(out)
 }
 
 /// `0x`-hex call data of `ZkmnistVerifier.verify(proof, imageCommitment, digit, context)` for a

@@ -202,10 +202,13 @@ impl LocalEvm {
     }
 }
 
-/// The outcome of verifying a proof in the embedded EVM.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
-    /// `ZkmnistVerifier.verify` returned true (and the raw verifier agreed).
+/// What running the verifier contracts on one proof in the embedded EVM found and measured
+/// (the EVM part of a [`crate::statement::Verdict`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Run {
+    /// `ZkmnistVerifier.verify` returned true (and the raw verifier agreed); the verdict says
+    /// it, not the run's JSON.
+    #[serde(skip)]
     pub valid: bool,
     /// Gas of the `verify` transaction through the wrapper.
     pub gas_used: u64,
@@ -224,7 +227,7 @@ pub fn verify_with_artifacts(
     artifacts: &Artifacts,
     public_inputs: &[Fr; PUBLIC_INPUTS],
     proof: &[u8],
-) -> Result<Verdict, EvmError> {
+) -> Result<Run, EvmError> {
     let mut evm = LocalEvm::new(true);
     let d = evm.deploy_all(artifacts)?;
     let raw = evm.call(
@@ -252,7 +255,7 @@ pub fn verify_with_artifacts(
             if raw.success { "accepts" } else { "rejects" }
         )));
     }
-    Ok(Verdict {
+    Ok(Run {
         valid,
         gas_used: typed.gas_used,
         verifier_gas: raw.gas_used,

@@ -18,7 +18,7 @@ pub mod generate;
 
 #[cfg(feature = "evm-exec")]
 pub use exec::{
-    CallResult, DEFAULT_GAS, Deployed, LocalEvm, MAX_RUNTIME_SIZE, Verdict, address_from_bytes,
+    CallResult, DEFAULT_GAS, Deployed, LocalEvm, MAX_RUNTIME_SIZE, Run, address_from_bytes,
     address_word, verify_with_artifacts,
 };
 
