@@ -121,10 +121,11 @@ export function registryViewCalldata(_function: string, account: string): string
 export function start(): void;
 
 /**
- * Verifies a proof file by deploying the committed verifier bytecode in an embedded EVM and
- * calling it; returns the verdict and gas. Throws on a malformed file or a key mismatch (the
- * proof must name the pinned key the contracts were generated from; the error's `kind` is then
- * `other_keys`).
+ * The verdict of the committed verifier bytecode, deployed in an embedded EVM and called, on a
+ * proof file: the native verdict's fields and `outcome` (as [`Keys::check`]), with the EVM's
+ * `gas_used`, `verifier_gas` and `runtime_sizes` when the contracts ran. A bad file, or a proof
+ * for other keys than the pinned ones the contracts were generated from, is a verdict
+ * (`valid: false`, with `error`), never an exception.
  */
 export function verifyEvm(proof_json: string): any;
 
