@@ -1,7 +1,7 @@
 //! The real prover: round trip, rejection of tampered proofs and wrong public inputs, keys on
 //! disk, and the pinned verifying key.
 
-mod common;
+use crate::common;
 
 use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
@@ -237,10 +237,7 @@ fn the_statement_api_gives_one_verdict_per_case() {
     write_keys(f, dir.path());
     let verifier = statement::Verifier::load(dir.path()).unwrap();
     let prover = statement::Prover::load(dir.path()).unwrap();
-    assert_eq!(
-        (prover.setup(), prover.vk_digest()),
-        (verifier.setup(), verifier.vk_digest())
-    );
+    assert_eq!(prover.manifest(), verifier.manifest());
     let pixels = common::npm_digits(Split::Holdout).images[3];
     let mut stages = Vec::new();
     let proved = prover

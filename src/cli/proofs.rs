@@ -60,7 +60,7 @@ pub fn prove(
     let pixels =
         preprocess::from_image_bytes(&bytes).map_err(|e| format!("{}: {e}", image.display()))?;
     let prover = step("loading proving key", || statement::Prover::load(keys_dir))?;
-    if prover.is_dev_setup() {
+    if prover.manifest().is_dev_setup() {
         eprintln!("{DEV_WARNING}");
     }
     let start = Instant::now();
@@ -99,7 +99,7 @@ pub fn prove(
         proved.proof_bytes,
         prove_time.as_millis()
     );
-    out!("setup: {}", prover.setup());
+    out!("setup: {}", prover.manifest().setup);
     out!("wrote {}", out.display());
     if let Some(path) = opening {
         out!(

@@ -41,7 +41,7 @@ pub fn serve(
         }
         None => None,
     };
-    let setup = verifier.setup().to_string();
+    let setup = verifier.manifest().setup.clone();
     let listener = std::net::TcpListener::bind((host, port))
         .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
     let addr = listener.local_addr()?;

@@ -39,8 +39,8 @@ pub fn current(out: &Path) -> Result<bool, Box<dyn std::error::Error>> {
     out!(
         "keys in {} are current (setup {}, vk_digest {}); keeping them",
         out.display(),
-        prover.setup(),
-        prover.vk_digest()
+        prover.manifest().setup,
+        prover.manifest().vk_digest
     );
     Ok(true)
 }

@@ -262,25 +262,16 @@ impl Verifier {
         &self.keys
     }
 
-    /// `dev-insecure` or `ptau:<blake2b>`.
-    pub fn setup(&self) -> &str {
-        &self.keys.manifest.setup
-    }
-
-    /// The verifying key's digest.
-    pub fn vk_digest(&self) -> &str {
-        &self.keys.manifest.vk_digest
-    }
-
-    /// Whether the keys come from the INSECURE dev setup (anyone can forge proofs with them).
-    pub fn is_dev_setup(&self) -> bool {
-        self.setup() == prover::DEV_SETUP
+    /// What `keys.json` says: the setup, the verifying key's digest, the model.
+    pub fn manifest(&self) -> &keys::KeysManifest {
+        &self.keys.manifest
     }
 
     /// Verifies a parsed proof file: it must name these keys (digest and setup), and the proof
     /// must verify for its public inputs.
     pub fn verify(&self, proof: &ParsedProof) -> Result<(), ProverError> {
-        check_key(proof, self.vk_digest(), self.setup(), "the pinned key")?;
+        let m = self.manifest();
+        check_key(proof, &m.vk_digest, &m.setup, "the pinned key")?;
         prover::verify(
             &self.keys.params,
             &self.keys.vk,
@@ -322,19 +313,9 @@ impl Prover {
         Ok(Prover { circuit, keys })
     }
 
-    /// `dev-insecure` or `ptau:<blake2b>`.
-    pub fn setup(&self) -> &str {
-        &self.keys.manifest.setup
-    }
-
-    /// The verifying key's digest.
-    pub fn vk_digest(&self) -> &str {
-        &self.keys.manifest.vk_digest
-    }
-
-    /// Whether the keys come from the INSECURE dev setup (anyone can forge proofs with them).
-    pub fn is_dev_setup(&self) -> bool {
-        self.setup() == prover::DEV_SETUP
+    /// What `keys.json` says: the setup, the verifying key's digest, the model.
+    pub fn manifest(&self) -> &keys::KeysManifest {
+        &self.keys.manifest
     }
 
     /// Proves that `pixels` (a preprocessed image) is the model's digit, bound to `context`,

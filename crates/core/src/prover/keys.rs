@@ -52,6 +52,13 @@ pub struct KeysManifest {
     pub files: BTreeMap<String, String>,
 }
 
+impl KeysManifest {
+    /// Whether the keys come from the INSECURE dev setup (anyone can forge proofs with them).
+    pub fn is_dev_setup(&self) -> bool {
+        self.setup == super::DEV_SETUP
+    }
+}
+
 /// One pinned verifying key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PinnedKey {
