@@ -2,7 +2,7 @@
 //! witness cell fails the named constraint at its row; a wrong claim that keeps every other
 //! cell consistent fails the Freivalds identity. Rows come from the circuit's [`Plan`].
 
-mod common;
+use crate::common;
 
 use halo2_proofs::dev::{AdviceCellValue, MockProver, VerifyFailure};
 use halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem};

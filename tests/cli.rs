@@ -1,6 +1,6 @@
 //! The command line: outputs on good input, one clear line and a non-zero exit on bad input.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

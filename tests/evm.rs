@@ -2,7 +2,7 @@
 //! the generated contract in an embedded EVM against the native verifier's (the anvil test in
 //! tests/e2e runs the same bytecode on a real node).
 
-mod common;
+use crate::common;
 #[path = "../src/cli/solc.rs"]
 mod solc;
 

@@ -4,7 +4,7 @@
 //! file or field) for every rejection, and memory bounded by what a valid file of the kind
 //! needs (measured by a counting allocator, not assumed).
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -1,6 +1,6 @@
 //! The Poseidon chip alone, in a small circuit, against light-poseidon on fixed vectors.
 
-mod common;
+use crate::common;
 
 use ark_ff::{BigInteger, PrimeField as _};
 use halo2_proofs::dev::MockProver;

@@ -1,6 +1,6 @@
 //! Preprocessing: MNIST-style normalisation must undo scale, position, polarity and stroke width.
 
-mod common;
+use crate::common;
 
 use zkmnist::data::Split;
 use zkmnist::model::{self, ModelSpec};

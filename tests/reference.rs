@@ -1,6 +1,6 @@
 //! The integer reference: rounding, tie-breaks, a hand-checked model, and bounds that hold.
 
-mod common;
+use crate::common;
 
 use zkmnist::data::Split;
 use zkmnist::model::reference::argmax;

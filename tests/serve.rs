@@ -3,7 +3,7 @@
 //! are streamed with ETags, and SIGTERM lets requests in flight finish. Every test stops the
 //! servers it starts (dropping a `Server` kills it).
 
-mod common;
+use crate::common;
 
 use common::http::{self, Client, Server};
 use std::io::{BufReader, Write};

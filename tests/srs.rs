@@ -2,7 +2,7 @@
 //! proofs made with the imported parameters verify; corrupt, truncated and too-small files are
 //! rejected; the import is deterministic.
 
-mod common;
+use crate::common;
 
 use common::small_public;
 use halo2_proofs::poly::commitment::Params;

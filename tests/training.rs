@@ -1,6 +1,6 @@
 //! Training is deterministic per seed, and quantization keeps the float model's predictions.
 
-mod common;
+use crate::common;
 
 use zkmnist::data::Split;
 use zkmnist::train::{self, TrainConfig, quantize};
