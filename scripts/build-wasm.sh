@@ -50,32 +50,54 @@ fi
 
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
-  echo "== installing wasm-bindgen-cli $version (once; takes several minutes)"
-  cargo install wasm-bindgen-cli --version "=$version"
-fi
+# The threaded build needs std rebuilt with atomics: `-Z build-std`, an unstable cargo flag,
+# which stable Rust allows with RUSTC_BOOTSTRAP=1, and the rust-src component.
+rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src
 
 # Reproducible: the repository, cargo's registry and the toolchain under fixed names, so the
 # modules do not depend on where the clone or the tools live.
 remap="--remap-path-prefix=$PWD=/zkmnist --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$(rustc --print sysroot)=/rustc"
 
+# The two modules and (once) wasm-bindgen-cli build at the same time, each in its own target
+# directory: their long whole-program-optimisation steps run on one core each.
 rm -rf pkg.tmp
-echo "== building the wasm module (one thread)"
-# halo2's multicore feature needs wasm atomics, which this build does not have.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+pids=()
+names=()
+in_background() {
+  local name=$1
+  shift
+  "$@" > "$logs/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+}
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
+  echo "== installing wasm-bindgen-cli $version (once; takes several minutes)"
+  in_background wasm-bindgen-cli cargo install wasm-bindgen-cli --version "=$version"
+fi
+echo "== building the wasm modules (one thread; threads)"
+# halo2's multicore feature needs wasm atomics, which the one-thread build does not have.
 # Cargo.toml's `wasm` profile: release with whole-program optimisation (smaller and faster).
-RUSTFLAGS="$remap" cargo build -p zkmnist-wasm --profile wasm --target wasm32-unknown-unknown
-wasm-bindgen --target web --out-name zkmnist --out-dir pkg.tmp target/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm
-# An ES module for Node too (tests/e2e/wasm.test.mjs loads it there; scripts/build-npm.sh packs it).
-echo '{"type": "module", "private": true}' > pkg.tmp/package.json
-
-# The threaded build needs std rebuilt with atomics: `-Z build-std`, an unstable cargo flag,
-# which stable Rust allows with RUSTC_BOOTSTRAP=1, and the rust-src component.
-rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src
-echo "== building the wasm module (threads)"
-RUSTC_BOOTSTRAP=1 \
-RUSTFLAGS="$remap -C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--max-memory=4294967296 -C link-arg=--import-memory -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base" \
+in_background one-thread env RUSTFLAGS="$remap" \
+  cargo build -p zkmnist-wasm --profile wasm --target wasm32-unknown-unknown --target-dir target/wasm
+in_background threads env RUSTC_BOOTSTRAP=1 \
+  RUSTFLAGS="$remap -C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--max-memory=4294967296 -C link-arg=--import-memory -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base" \
   cargo build -Z build-std=panic_abort,std -p zkmnist-wasm --profile wasm --target wasm32-unknown-unknown \
     --features wasm-threads --target-dir target/wasm-threads
+failed=0
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    echo "error: building ${names[$i]} failed:" >&2
+    tail -n 40 "$logs/${names[$i]}.log" >&2
+    failed=1
+  fi
+done
+[ "$failed" = 0 ] || exit 1
+
+wasm-bindgen --target web --out-name zkmnist --out-dir pkg.tmp target/wasm/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm
+# An ES module for Node too (tests/e2e/wasm.test.mjs loads it there; scripts/build-npm.sh packs it).
+echo '{"type": "module", "private": true}' > pkg.tmp/package.json
 wasm-bindgen --target web --out-name zkmnist --out-dir pkg.tmp/threads \
   target/wasm-threads/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm
 # wasm-bindgen-rayon's worker imports its package as '../../..', which only a bundler
