@@ -9,6 +9,19 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 elapsed() { echo "   ($(( $(date +%s) - start )) s so far)"; }
 
+# The wasm check (rebuild both modules, compare them with the committed pkg/) is the longest
+# step; it starts first, in the background and its own process group, so that the downloads,
+# the Rust build and the Rust tests fill the machine around its long single-core steps.
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+  || rustup target add wasm32-unknown-unknown
+mkdir -p target
+echo "== wasm, in the background: the committed pkg/ must be what the committed sources build"
+setsid ./scripts/build-wasm.sh --check > target/build-wasm-check.log 2>&1 &
+wasm_check=$!
+trap 'kill -- -"$wasm_check" 2>/dev/null || true' EXIT
+
 ./scripts/fetch-mnist.sh
 ./scripts/fetch-ptau.sh
 scripts/ensure-node.sh
@@ -18,26 +31,23 @@ scripts/ensure-chromium.sh
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
-rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
-  || rustup target add wasm32-unknown-unknown
+elapsed
 
-# The wasm check (rebuild both modules, compare them with the committed pkg/) runs in the
-# background, its own process group, while the Rust checks and test builds run: its long
-# single-core steps fill the other core. Nothing is timed while both run; the tests run after.
-mkdir -p target
-echo "== wasm, in the background: the committed pkg/ must be what the committed sources build"
-setsid ./scripts/build-wasm.sh --check > target/build-wasm-check.log 2>&1 &
-wasm_check=$!
-trap 'kill -- -"$wasm_check" 2>/dev/null || true' EXIT
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy (the wasm crate compiles natively too, so this lints it)"
-cargo clippy --release --workspace --all-targets -- -D warnings
+# Clippy lints while the tests build: clippy-driver compiles the workspace's own crates (exactly
+# what `cargo clippy` sets up, RUSTC_WORKSPACE_WRAPPER and CLIPPY_ARGS), so every dependency is
+# compiled once, for the tests, instead of once more for a separate `cargo check`. Any lint
+# fails the build (-D warnings). The wasm crate compiles natively too, so this lints it.
+export RUSTC_WORKSPACE_WRAPPER
+RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+echo "== cargo test: build every target, linted by clippy (-D warnings)"
+cargo test --release --workspace --all-targets --no-run
 elapsed
-echo "== cargo test: build"
-cargo test --release --workspace --no-run
+# The Rust tests assert no timings, so they run beside the wasm check; the browser suites wait.
+echo "== cargo test"
+cargo test --release --workspace
 elapsed
 echo "== wasm: waiting for the check"
 if ! wait "$wasm_check"; then
@@ -45,9 +55,6 @@ if ! wait "$wasm_check"; then
   exit 1
 fi
 tail -n 1 target/build-wasm-check.log
-elapsed
-echo "== cargo test"
-cargo test --release --workspace
 elapsed
 echo "== JavaScript suites: wasm in node, the npm package (built and packed by its test), end to end, the page"
 # One file at a time (they share the machine's two cores); each file's tests run in order.
