@@ -14,8 +14,9 @@
 #   scripts/build-wasm.sh --if-stale   only if pkg/SOURCES differs from the sources (the demo)
 #   scripts/build-wasm.sh --check      build to pkg.tmp/ and fail unless it equals pkg/ (the tests)
 #
-# Installs the wasm32 target, rust-src and wasm-bindgen-cli (at exactly the wasm-bindgen crate's
-# version) when a build is needed; the cli install takes several minutes once.
+# Installs the wasm32 target and rust-src when a build is needed, and builds wasm-bindgen's code
+# generator (crates/wasm/bindgen: the library behind the wasm-bindgen command line, at exactly
+# the wasm-bindgen crate's version, output byte for byte the command line's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-build}"
@@ -31,7 +32,7 @@ fi
 # compiler's version and the wasm-bindgen version. Anything else cannot change the modules.
 sources_hash() {
   {
-    find crates third_party circuits -type f \( -name '*.rs' -o -name '*.toml' -o -name '*.json' -o -name '*.bin' -o -name '*.sol' \) \
+    find crates third_party circuits -type f \( -name '*.rs' -o -name '*.toml' -o -name '*.json' -o -name '*.bin' -o -name '*.sol' -o -name Cargo.lock \) \
       -not -path '*/target/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     sha256sum Cargo.toml Cargo.lock scripts/build-wasm.sh
     rustc --version
@@ -58,7 +59,7 @@ rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup co
 # modules do not depend on where the clone or the tools live.
 remap="--remap-path-prefix=$PWD=/zkmnist --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$(rustc --print sysroot)=/rustc"
 
-# The two modules and (once) wasm-bindgen-cli build at the same time, each in its own target
+# The two modules and the code generator build at the same time, each in its own target
 # directory: their long whole-program-optimisation steps run on one core each.
 rm -rf pkg.tmp
 logs=$(mktemp -d)
@@ -72,11 +73,15 @@ in_background() {
   pids+=($!)
   names+=("$name")
 }
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ]; then
-  echo "== installing wasm-bindgen-cli $version (once; takes several minutes)"
-  # A debug build: it compiles in half the time, and its output is the same bytes (checked).
-  in_background wasm-bindgen-cli cargo install --debug wasm-bindgen-cli --version "=$version"
+# The code generator must be the wasm-bindgen crate's own version (its lock file pins it).
+tool_version=$(awk '/^name = "wasm-bindgen-cli-support"$/ { getline; gsub(/"/, "", $3); print $3; exit }' crates/wasm/bindgen/Cargo.lock)
+if [ "$tool_version" != "$version" ]; then
+  echo "error: crates/wasm/bindgen has wasm-bindgen-cli-support $tool_version, the wasm crate wasm-bindgen $version: pin the same version in both" >&2
+  exit 1
 fi
+bindgen=target/bindgen/debug/zkmnist-bindgen
+# Unoptimised and without debug information: 43 crates, compiled once per machine.
+in_background bindgen cargo build --locked --manifest-path crates/wasm/bindgen/Cargo.toml --target-dir target/bindgen
 echo "== building the wasm modules (one thread; threads)"
 # halo2's multicore feature needs wasm atomics, which the one-thread build does not have.
 # Cargo.toml's `wasm` profile: release with whole-program optimisation (smaller and faster).
@@ -96,11 +101,11 @@ for i in "${!pids[@]}"; do
 done
 [ "$failed" = 0 ] || exit 1
 
-wasm-bindgen --target web --out-name zkmnist --out-dir pkg.tmp target/wasm/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm
+# = wasm-bindgen --target web --out-name zkmnist --out-dir DIR MODULE
+"$bindgen" target/wasm/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm pkg.tmp
 # An ES module for Node too (tests/e2e/wasm.test.mjs loads it there; scripts/build-npm.sh packs it).
 echo '{"type": "module", "private": true}' > pkg.tmp/package.json
-wasm-bindgen --target web --out-name zkmnist --out-dir pkg.tmp/threads \
-  target/wasm-threads/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm
+"$bindgen" target/wasm-threads/wasm32-unknown-unknown/wasm/zkmnist_wasm.wasm pkg.tmp/threads
 # wasm-bindgen-rayon's worker imports its package as '../../..', which only a bundler
 # resolves; point it at the module file so plain browsers load it.
 helpers=$(echo pkg.tmp/threads/snippets/wasm-bindgen-rayon-*/src/workerHelpers.js)

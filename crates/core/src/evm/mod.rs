@@ -35,7 +35,8 @@ pub enum EvmError {
     /// The verifying key has a part the generator does not handle (or a degenerate one).
     #[error("solidity compilation failed: unsupported verifying key: {0}")]
     UnsupportedKey(String),
-    /// A Solidity template could not be rendered.
+    /// A Solidity template could not be rendered (the generator is native only).
+    #[cfg(not(target_arch = "wasm32"))]
     #[error("solidity compilation failed: rendering {what}: {source}")]
     Template {
         /// The contract.
