@@ -49,6 +49,11 @@ elapsed
 echo "== cargo test"
 cargo test --release --workspace
 elapsed
+# So do the suites in Node (the committed pkg/'s bindings, the npm package): no browser, no
+# timings.
+echo "== JavaScript suites in Node: the wasm bindings, the npm package (built and packed by its test)"
+node --test --test-concurrency=1 tests/e2e/wasm.test.mjs tests/e2e/npm.test.mjs
+elapsed
 echo "== wasm: waiting for the check"
 if ! wait "$wasm_check"; then
   cat target/build-wasm-check.log >&2
@@ -56,7 +61,8 @@ if ! wait "$wasm_check"; then
 fi
 tail -n 1 target/build-wasm-check.log
 elapsed
-echo "== JavaScript suites: wasm in node, the npm package (built and packed by its test), end to end, the page"
-# One file at a time (they share the machine's two cores); each file's tests run in order.
-node --test --test-concurrency=1 tests/e2e/wasm.test.mjs tests/e2e/npm.test.mjs tests/e2e/e2e.test.mjs tests/e2e/page.test.mjs
+echo "== JavaScript suites in Chromium: end to end, the page"
+# One file at a time, with the machine to themselves (they measure layout and wait on
+# timeouts); each file's tests run in order.
+node --test --test-concurrency=1 tests/e2e/e2e.test.mjs tests/e2e/page.test.mjs
 elapsed
