@@ -10,8 +10,9 @@ start=$(date +%s)
 elapsed() { echo "   ($(( $(date +%s) - start )) s so far)"; }
 
 # The wasm check (rebuild both modules, compare them with the committed pkg/) is the longest
-# step; it starts first, in the background and its own process group, so that the downloads,
-# the Rust build and the Rust tests fill the machine around its long single-core steps.
+# step, about 800 core-seconds from nothing; it starts first, in the background and its own
+# process group, and the downloads, the Rust build, the Rust tests and the Node suites run
+# beside it (BENCHMARKS.md, "Issue 27").
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
