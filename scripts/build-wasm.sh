@@ -60,7 +60,8 @@ rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup co
 remap="--remap-path-prefix=$PWD=/zkmnist --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$(rustc --print sysroot)=/rustc"
 
 # The two modules and the code generator build at the same time, each in its own target
-# directory: their long whole-program-optimisation steps run on one core each.
+# directory (cargo locks one while it builds): from nothing that is about 800 core-seconds,
+# mostly dependencies, and the cores stay busy to the end.
 rm -rf pkg.tmp
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
@@ -80,7 +81,7 @@ if [ "$tool_version" != "$version" ]; then
   exit 1
 fi
 bindgen=target/bindgen/debug/zkmnist-bindgen
-# Unoptimised and without debug information: 43 crates, compiled once per machine.
+# Unoptimised and without debug information: 43 crates, compiled once per clone.
 in_background bindgen cargo build --locked --manifest-path crates/wasm/bindgen/Cargo.toml --target-dir target/bindgen
 echo "== building the wasm modules (one thread; threads)"
 # halo2's multicore feature needs wasm atomics, which the one-thread build does not have.
